@@ -1,0 +1,130 @@
+/**
+ * Applying a primitive to possibly tracked arguments: find the innermost trace
+ * among the arguments, unwrap its boxes (packing object literals of boxes into one
+ * node), compute the result one level down (recursively, for outer traces), and
+ * record a node whose vjp calls the rule.
+ */
+import type { VValue } from "../vvalue/types.js";
+import { NUMBER_KEY } from "../vvalue/types.js";
+import { getP } from "../vvalue/algebra.js";
+import { numberPart } from "../vvalue/tree.js";
+import { Trace, Tracked, type Val } from "./tracked.js";
+
+/** A differentiable operation: a plain forward and a vector-Jacobian product rule. */
+export interface Primitive<P = undefined> {
+  readonly name: string;
+  /** The forward on plain values. */
+  impl(args: VValue[], params: P): VValue;
+  /**
+   * Cotangents of the arguments given the result's cotangent `g` (undefined = zero).
+   * Written with vgrad's public operations so that it is itself differentiable.
+   * `needs[i]` says whether argument i wants one.
+   */
+  vjp(g: Val, ans: Val, args: Val[], params: P, needs: boolean[]): Array<Val | undefined>;
+}
+
+const knownPlain = new WeakSet<object>();
+
+/** The innermost (largest id) trace with a box anywhere in `v`, or null. */
+export function innermostTrace(v: unknown): Trace | null {
+  if (v instanceof Tracked) return v.trace;
+  if (typeof v !== "object" || v === null || knownPlain.has(v)) return null;
+  let best: Trace | null = null;
+  for (const k in v) {
+    const t = innermostTrace((v as Record<string, unknown>)[k]);
+    if (t !== null && (best === null || t.id > best.id)) best = t;
+  }
+  if (best === null) knownPlain.add(v);
+  return best;
+}
+
+/** Whether `v` is, at every trace level, a number (not a tree). */
+export function isNumberLike(v: Val): boolean {
+  let x: Val = v;
+  while (x instanceof Tracked) x = x.value;
+  return typeof x === "number";
+}
+
+/**
+ * Collapses an object literal holding boxes of `trace` into one box of `trace` whose
+ * pullback hands each box its part of the cotangent. Returns `v` unchanged when it is
+ * already a box, or holds none of `trace`'s boxes.
+ */
+export function lift(v: Val, trace: Trace): Val {
+  if (v instanceof Tracked || typeof v === "number") return v;
+  // `trace` is the innermost among all arguments, so v holds its boxes iff this holds
+  if (innermostTrace(v) !== trace) return v;
+  const paths: string[][] = [];
+  const boxes: Tracked[] = [];
+  const path: string[] = [];
+  const unwrap = (x: Val): Val => {
+    if (x instanceof Tracked) {
+      if (x.trace !== trace) return x;
+      paths.push(path.slice());
+      boxes.push(x);
+      return x.value;
+    }
+    if (typeof x === "number" || innermostTrace(x) === null) return x;
+    const out: Record<string, Val> = Object.create(null);
+    for (const k in x) {
+      path.push(k);
+      out[k] = unwrap((x as Record<string, Val>)[k]!);
+      path.pop();
+    }
+    return out as unknown as VValue;
+  };
+  const value = unwrap(v);
+  return new Tracked(value, trace, boxes, (g) => paths.map((p) => getAt(g, p)));
+}
+
+let getOp: (v: Val, path: readonly string[]) => Val = (v, path) => getP(v as VValue, path);
+/** Installs the differentiable `get` (ops depend on ad, not the other way round). */
+export function setGetOp(f: (v: Val, path: readonly string[]) => Val): void {
+  getOp = f;
+}
+
+function getAt(g: Val, path: readonly string[]): Val {
+  return g instanceof Tracked || innermostTrace(g) !== null ? getOp(g, path) : getP(g as VValue, path);
+}
+
+/** A cotangent projected to a number, for an argument that is a number. */
+function toNumberKind(g: Val): Val {
+  if (typeof g === "number") return g;
+  if (g instanceof Tracked || innermostTrace(g) !== null) return getOp(g, [NUMBER_KEY]);
+  return numberPart(g as VValue);
+}
+
+/** Applies `prim` to arguments that may hold tracked values. */
+export function apply<P>(prim: Primitive<P>, args: Val[], params: P): Val {
+  let top: Trace | null = null;
+  for (const a of args) {
+    const t = innermostTrace(a);
+    if (t !== null && (top === null || t.id > top.id)) top = t;
+  }
+  if (top === null) return prim.impl(args as VValue[], params);
+  const trace = top;
+  const parents: Tracked[] = [];
+  const argOf: number[] = [];
+  const unboxed: Val[] = new Array(args.length);
+  const needs: boolean[] = new Array(args.length).fill(false);
+  for (let i = 0; i < args.length; i++) {
+    const a = lift(args[i]!, trace);
+    if (a instanceof Tracked && a.trace === trace) {
+      parents.push(a);
+      argOf.push(i);
+      needs[i] = true;
+      unboxed[i] = a.value;
+    } else unboxed[i] = a;
+  }
+  const ans = apply(prim, unboxed, params);
+  return new Tracked(ans, trace, parents, (g) => {
+    const gs = prim.vjp(g, ans, unboxed, params, needs);
+    const out: Array<Val | undefined> = new Array(parents.length);
+    for (let j = 0; j < parents.length; j++) {
+      const i = argOf[j]!;
+      const gi = gs[i];
+      out[j] = gi === undefined || !isNumberLike(unboxed[i]!) ? gi : toNumberKind(gi);
+    }
+    return out;
+  });
+}

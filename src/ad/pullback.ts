@@ -1,0 +1,80 @@
+import { projectOntoP } from "../vvalue/algebra.js";
+import { newTree } from "../vvalue/tree.js";
+import type { VValue } from "../vvalue/types.js";
+import { backward } from "./backward.js";
+import { innermostTrace, isNumberLike, lift } from "./primitive.js";
+import { Trace, Tracked, withActiveTrace, type Val } from "./tracked.js";
+
+/** The result of {@link pullback}: f's value and its vector-Jacobian product. */
+export interface Pullback {
+  /** `f(...args)`. */
+  value: VValue;
+  /**
+   * Cotangents of the arguments for a cotangent of the value: `back(u)[i] = J_iᵀ u`.
+   * May be called any number of times, also detached from this object.
+   */
+  back(cotangent: VValue): VValue[];
+}
+
+/**
+ * Runs `f(...args)` while recording, and returns its value and a function that maps
+ * a cotangent of the value to cotangents of the arguments (reverse mode).
+ *
+ * @example
+ * const { value, back } = pullback((t) => scale(2, t), { a: 1, b: { c: 3 } });
+ * value;          // { a: 2, b: { c: 6 } }
+ * back({ a: 1 }); // [{ a: 2 }]
+ */
+export function pullback(f: (...args: any[]) => VValue, ...args: VValue[]): Pullback {
+  if (typeof f !== "function") throw new TypeError(`pullback: f must be a function, got ${typeof f}`);
+  const trace = new Trace();
+  const inputs = args.map((a) => new Tracked(a, trace, null, null));
+  const out = withActiveTrace(() => f(...inputs)) as Val;
+  if (out === undefined || out === null) {
+    throw new TypeError(`pullback: f returned ${out}; it must return a V-value`);
+  }
+  const node = lift(out, trace);
+  const own = node instanceof Tracked && node.trace === trace ? node : null;
+  const value = (own === null ? out : own.value) as VValue;
+  const back = (cotangent: VValue): VValue[] => {
+    const cts = own === null ? [] : backward(own, cotangent);
+    return inputs.map((x, i) => finishGradient(cts[x.index], args[i]!));
+  };
+  return { value, back };
+}
+
+/** An input's cotangent as its gradient: zero of its kind when absent, shaped like it. */
+function finishGradient(g: Val | undefined, arg: Val): VValue {
+  if (g === undefined) return isNumberLike(arg) ? 0 : newTree();
+  if (g instanceof Tracked || innermostTrace(g) !== null || innermostTrace(arg) !== null) return g as VValue;
+  return projectOntoP(g as VValue, arg as VValue);
+}
+
+/**
+ * The value of a scalar function and the gradient with respect to each argument.
+ *
+ * @example
+ * valueAndGradient((x, t) => mul(x, get(t, "a")), 3, { a: 2, b: 5 });
+ * // { value: 6, gradient: [2, { a: 3 }] }
+ */
+export function valueAndGradient(
+  f: (...args: any[]) => VValue,
+  ...args: VValue[]
+): { value: number; gradient: VValue[] } {
+  const { value, back } = pullback(f, ...args);
+  if (!isNumberLike(value)) {
+    throw new TypeError("gradient: f must return a number (a scalar); use pullback for tree-valued functions");
+  }
+  return { value: value as number, gradient: back(1) };
+}
+
+/**
+ * The gradient of a scalar function with respect to each argument: one sparse
+ * V-value per argument, shaped like it (`0` or `{}` for an argument never read).
+ *
+ * @example
+ * gradient((t) => dot(t, t), { a: 1, b: { c: 2 } }); // [{ a: 2, b: { c: 4 } }]
+ */
+export function gradient(f: (...args: any[]) => VValue, ...args: VValue[]): VValue[] {
+  return valueAndGradient(f, ...args).gradient;
+}
