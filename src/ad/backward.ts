@@ -8,7 +8,8 @@ import { newTree, type MutableTree } from "../vvalue/tree.js";
 import type { VValue } from "../vvalue/types.js";
 import { NUMBER_KEY } from "../vvalue/types.js";
 import { innermostTrace } from "./primitive.js";
-import { Tracked, type Val } from "./tracked.js";
+import { Tracked, tracing, type Val } from "./tracked.js";
+import { PackedCotangent } from "./packed-cotangent.js";
 
 let addOp: (a: Val, b: Val) => Val = () => {
   throw new Error("vgrad: ops not loaded");
@@ -25,17 +26,45 @@ export function backward(output: Tracked, seed: Val): Array<Val | undefined> {
   const cts: Array<Val | undefined> = new Array(n);
   const owned = new Uint8Array(n);
   cts[output.index] = seed;
-  const accumulate = (i: number, g: Val): void => {
-    const cur = cts[i];
+  /** Trees that met a packed cotangent at entry i, to add once it is unpacked. */
+  const pending = new Map<number, Val[]>();
+  const unpack = (i: number, p: PackedCotangent): Val => {
+    const trees = pending.get(i);
+    pending.delete(i);
+    cts[i] = p.toVValue();
+    owned[i] = 1;
+    if (trees !== undefined) for (const t of trees) accumulate(i, t);
+    return cts[i]!;
+  };
+  const accumulate = (i: number, g0: Val | PackedCotangent): void => {
+    let g = g0 as Val;
+    let cur = cts[i];
     if (cur === undefined) {
       cts[i] = g;
       return;
+    }
+    if (cur instanceof PackedCotangent || g instanceof PackedCotangent) {
+      if (cur instanceof PackedCotangent && g instanceof PackedCotangent && cur.layout === g.layout) {
+        cur.addInPlace(g);
+        return;
+      }
+      if (g instanceof PackedCotangent && !(cur instanceof PackedCotangent)) {
+        // keep summing packed; the tree that came first is added when unpacking
+        const list = pending.get(i);
+        if (list === undefined) pending.set(i, [cur]);
+        else list.push(cur);
+        cts[i] = g;
+        return;
+      }
+      if (cur instanceof PackedCotangent) cts[i] = cur = unpack(i, cur);
+      if (g instanceof PackedCotangent) g = g.toVValue();
     }
     if (typeof cur === "number" && typeof g === "number") {
       cts[i] = cur + g;
       return;
     }
-    if (cur instanceof Tracked || g instanceof Tracked || innermostTrace(cur) !== null || innermostTrace(g) !== null) {
+    // cotangents hold tracked values only while an enclosing differentiation runs
+    if (cur instanceof Tracked || g instanceof Tracked || (tracing() && (innermostTrace(cur) !== null || innermostTrace(g) !== null))) {
       cts[i] = addOp(cur, g);
       owned[i] = 0;
       return;
@@ -52,12 +81,52 @@ export function backward(output: Tracked, seed: Val): Array<Val | undefined> {
     }
     axpyInto(acc, 1, g as VValue);
   };
+  /** `cts[i] += embed(path, g)` without building the embedded tree. */
+  const accumulateAt = (i: number, path: readonly string[], g: VValue): void => {
+    let acc: MutableTree;
+    const cur = cts[i];
+    if (cur === undefined) {
+      acc = newTree();
+    } else if (owned[i]) acc = cur as MutableTree;
+    else if (typeof cur === "number") {
+      acc = newTree();
+      acc[NUMBER_KEY] = cur;
+    } else acc = cloneP(cur as VValue) as MutableTree;
+    cts[i] = acc;
+    owned[i] = 1;
+    for (let d = 0; d < path.length - 1; d++) {
+      const k = path[d]!;
+      let next = acc[k];
+      if (next === undefined) acc[k] = next = newTree();
+      else if (typeof next === "number") {
+        const t = newTree();
+        t[NUMBER_KEY] = next;
+        acc[k] = next = t;
+      }
+      acc = next as MutableTree;
+    }
+    const last = path[path.length - 1]!;
+    const at = acc[last];
+    if (at === undefined) acc[last] = typeof g === "number" ? g : cloneP(g);
+    else if (typeof at === "number" && typeof g === "number") acc[last] = at + g;
+    else {
+      const t = typeof at === "number" ? newTree() : (at as MutableTree);
+      if (typeof at === "number") t[NUMBER_KEY] = at;
+      axpyInto(t, 1, g);
+      acc[last] = t;
+    }
+  };
   for (let i = output.index; i >= 0; i--) {
-    const g = cts[i];
+    let g = cts[i];
     if (g === undefined) continue;
+    if (g instanceof PackedCotangent) g = unpack(i, g);
     const node = tape[i]!;
     if (node.vjp === null || node.parents === null) continue; // an input: keep its cotangent
     cts[i] = undefined;
+    if (node.getPath !== null && !(g instanceof Tracked) && !tracing()) {
+      accumulateAt(node.parents[0]!.index, node.getPath, g);
+      continue;
+    }
     const gs = node.vjp(g);
     const parents = node.parents;
     for (let j = 0; j < parents.length; j++) {

@@ -7,8 +7,9 @@
 import type { VValue } from "../vvalue/types.js";
 import { NUMBER_KEY } from "../vvalue/types.js";
 import { getP } from "../vvalue/algebra.js";
-import { numberPart } from "../vvalue/tree.js";
-import { Trace, Tracked, type Val } from "./tracked.js";
+import { child, numberPart } from "../vvalue/tree.js";
+import { Trace, Tracked, tracing, type Val } from "./tracked.js";
+import { PackedCotangent } from "./packed-cotangent.js";
 
 /** A differentiable operation: a plain forward and a vector-Jacobian product rule. */
 export interface Primitive<P = undefined> {
@@ -20,7 +21,7 @@ export interface Primitive<P = undefined> {
    * Written with vgrad's public operations so that it is itself differentiable.
    * `needs[i]` says whether argument i wants one.
    */
-  vjp(g: Val, ans: Val, args: Val[], params: P, needs: boolean[]): Array<Val | undefined>;
+  vjp(g: Val, ans: Val, args: Val[], params: P, needs: boolean[]): Array<Val | PackedCotangent | undefined>;
 }
 
 const knownPlain = new WeakSet<object>();
@@ -36,6 +37,11 @@ export function innermostTrace(v: unknown): Trace | null {
   }
   if (best === null) knownPlain.add(v);
   return best;
+}
+
+/** Whether `v` holds a tracked value (deep scans only while a differentiation runs). */
+export function holdsTracked(v: unknown): boolean {
+  return v instanceof Tracked || (tracing() && innermostTrace(v) !== null);
 }
 
 /** Whether `v` is, at every trace level, a number (not a tree). */
@@ -57,14 +63,25 @@ export function lift(v: Val, trace: Trace): Val {
   const paths: string[][] = [];
   const boxes: Tracked[] = [];
   const path: string[] = [];
+  let plain = true;
   const unwrap = (x: Val): Val => {
     if (x instanceof Tracked) {
-      if (x.trace !== trace) return x;
+      if (x.trace !== trace) {
+        plain = false;
+        return x;
+      }
       paths.push(path.slice());
       boxes.push(x);
+      if (!x.plain) plain = false;
       return x.value;
     }
-    if (typeof x === "number" || innermostTrace(x) === null) return x;
+    if (typeof x === "number") return x;
+    const t = innermostTrace(x);
+    if (t === null) return x;
+    if (t !== trace) {
+      plain = false;
+      return x;
+    }
     const out: Record<string, Val> = Object.create(null);
     for (const k in x) {
       path.push(k);
@@ -74,7 +91,9 @@ export function lift(v: Val, trace: Trace): Val {
     return out as unknown as VValue;
   };
   const value = unwrap(v);
-  return new Tracked(value, trace, boxes, (g) => paths.map((p) => getAt(g, p)));
+  const node = new Tracked(value, trace, boxes, (g) => paths.map((p) => getAt(g, p)));
+  node.plain = plain;
+  return node;
 }
 
 let getOp: (v: Val, path: readonly string[]) => Val = (v, path) => getP(v as VValue, path);
@@ -83,14 +102,26 @@ export function setGetOp(f: (v: Val, path: readonly string[]) => Val): void {
   getOp = f;
 }
 
-function getAt(g: Val, path: readonly string[]): Val {
-  return g instanceof Tracked || innermostTrace(g) !== null ? getOp(g, path) : getP(g as VValue, path);
+/** `g` at `path`; undefined (no cotangent) where a plain `g` has nothing, to stay sparse. */
+function getAt(g: Val, path: readonly string[]): Val | undefined {
+  if (holdsTracked(g)) return getOp(g, path);
+  let cur = g as VValue;
+  for (const k of path) {
+    if (typeof cur === "number") {
+      if (k !== NUMBER_KEY) return undefined;
+      continue; // x ≡ {":number": x}
+    }
+    const next = child(cur, k);
+    if (next === undefined) return undefined;
+    cur = next;
+  }
+  return cur;
 }
 
 /** A cotangent projected to a number, for an argument that is a number. */
 function toNumberKind(g: Val): Val {
   if (typeof g === "number") return g;
-  if (g instanceof Tracked || innermostTrace(g) !== null) return getOp(g, [NUMBER_KEY]);
+  if (holdsTracked(g)) return getOp(g, [NUMBER_KEY]);
   return numberPart(g as VValue);
 }
 
@@ -107,6 +138,7 @@ export function apply<P>(prim: Primitive<P>, args: Val[], params: P): Val {
   const argOf: number[] = [];
   const unboxed: Val[] = new Array(args.length);
   const needs: boolean[] = new Array(args.length).fill(false);
+  let lower = false; // does any argument hold boxes of an outer trace?
   for (let i = 0; i < args.length; i++) {
     const a = lift(args[i]!, trace);
     if (a instanceof Tracked && a.trace === trace) {
@@ -114,17 +146,23 @@ export function apply<P>(prim: Primitive<P>, args: Val[], params: P): Val {
       argOf.push(i);
       needs[i] = true;
       unboxed[i] = a.value;
-    } else unboxed[i] = a;
+      if (!a.plain) lower = true;
+    } else {
+      unboxed[i] = a;
+      if (a instanceof Tracked || (typeof a === "object" && innermostTrace(a) !== null)) lower = true;
+    }
   }
-  const ans = apply(prim, unboxed, params);
-  return new Tracked(ans, trace, parents, (g) => {
+  const ans = lower ? apply(prim, unboxed, params) : prim.impl(unboxed as VValue[], params);
+  const node = new Tracked(ans, trace, parents, (g) => {
     const gs = prim.vjp(g, ans, unboxed, params, needs);
-    const out: Array<Val | undefined> = new Array(parents.length);
+    const out: Array<Val | PackedCotangent | undefined> = new Array(parents.length);
     for (let j = 0; j < parents.length; j++) {
       const i = argOf[j]!;
       const gi = gs[i];
-      out[j] = gi === undefined || !isNumberLike(unboxed[i]!) ? gi : toNumberKind(gi);
+      out[j] = gi === undefined || gi instanceof PackedCotangent || !isNumberLike(unboxed[i]!) ? gi : toNumberKind(gi);
     }
     return out;
   });
+  node.plain = !lower;
+  return node;
 }

@@ -2,7 +2,7 @@ import { projectOntoP } from "../vvalue/algebra.js";
 import { newTree } from "../vvalue/tree.js";
 import type { VValue } from "../vvalue/types.js";
 import { backward } from "./backward.js";
-import { innermostTrace, isNumberLike, lift } from "./primitive.js";
+import { holdsTracked, innermostTrace, isNumberLike, lift } from "./primitive.js";
 import { Trace, Tracked, withActiveTrace, type Val } from "./tracked.js";
 
 /** The result of {@link pullback}: f's value and its vector-Jacobian product. */
@@ -28,7 +28,11 @@ export interface Pullback {
 export function pullback(f: (...args: any[]) => VValue, ...args: VValue[]): Pullback {
   if (typeof f !== "function") throw new TypeError(`pullback: f must be a function, got ${typeof f}`);
   const trace = new Trace();
-  const inputs = args.map((a) => new Tracked(a, trace, null, null));
+  const inputs = args.map((a) => {
+    const box = new Tracked(a, trace, null, null);
+    box.plain = innermostTrace(a) === null;
+    return box;
+  });
   const out = withActiveTrace(() => f(...inputs)) as Val;
   if (out === undefined || out === null) {
     throw new TypeError(`pullback: f returned ${out}; it must return a V-value`);
@@ -46,7 +50,7 @@ export function pullback(f: (...args: any[]) => VValue, ...args: VValue[]): Pull
 /** An input's cotangent as its gradient: zero of its kind when absent, shaped like it. */
 function finishGradient(g: Val | undefined, arg: Val): VValue {
   if (g === undefined) return isNumberLike(arg) ? 0 : newTree();
-  if (g instanceof Tracked || innermostTrace(g) !== null || innermostTrace(arg) !== null) return g as VValue;
+  if (holdsTracked(g) || holdsTracked(arg)) return g as VValue;
   return projectOntoP(g as VValue, arg as VValue);
 }
 

@@ -9,6 +9,7 @@
  * gradient inside a differentiated function is itself differentiated.
  */
 import type { VValue } from "../vvalue/types.js";
+import type { PackedCotangent } from "./packed-cotangent.js";
 
 let nextTraceId = 1;
 let active = 0;
@@ -23,7 +24,7 @@ export class Trace {
 export type Val = VValue | Tracked;
 
 /** Maps a cotangent of a node's value to cotangents of its parents (undefined = zero). */
-export type NodeVjp = (g: Val) => Array<Val | undefined>;
+export type NodeVjp = (g: Val) => Array<Val | PackedCotangent | undefined>;
 
 /**
  * A value recorded on a trace. `value` is what it stands for one trace level down:
@@ -31,6 +32,13 @@ export type NodeVjp = (g: Val) => Array<Val | undefined>;
  */
 export class Tracked {
   readonly index: number;
+  /**
+   * Set on nodes that read their single parent at a path (`get`): the backward pass
+   * then adds a plain cotangent straight into the parent's at that path.
+   */
+  getPath: readonly string[] | null = null;
+  /** Whether `value` holds no tracked value of any trace (set by whoever creates the node). */
+  plain = false;
   constructor(
     readonly value: Val,
     readonly trace: Trace,

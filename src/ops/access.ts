@@ -43,13 +43,26 @@ export function get(v: VValue, ...path: string[]): VValue {
   // Walk plain levels directly (object literals of tracked values stay cheap to read).
   let cur: Val = v;
   for (let i = 0; i < path.length; i++) {
-    if (cur instanceof Tracked) return apply(getPrim, [cur], path.slice(i)) as VValue;
+    if (cur instanceof Tracked) return getTracked(cur, path.slice(i));
     if (typeof cur === "number") return path[i] === NUMBER_KEY ? get(cur, ...path.slice(i + 1)) : 0;
     const next: Val | undefined = child(cur as VValue & object, path[i]!);
     if (next === undefined) return 0;
     cur = next;
   }
   return cur as VValue;
+}
+
+/** `get` on a box: a node marked with its path when the box holds a plain tree. */
+function getTracked(box: Tracked, path: readonly string[]): VValue {
+  const v = box.value;
+  if (path.length === 0) return box as unknown as VValue;
+  if (typeof v !== "object" || !box.plain) {
+    return apply(getPrim, [box], path) as VValue;
+  }
+  const node = new Tracked(getP(v as VValue, path), box.trace, [box], (g) => [embed(path, g as VValue)]);
+  node.getPath = path;
+  node.plain = true;
+  return node as unknown as VValue;
 }
 
 setGetOp((v, path) => get(v as VValue, ...path));

@@ -4,8 +4,8 @@
  * gradient of a gradient works).
  */
 import { apply } from "../ad/primitive.js";
-import { isPlain, Tracked, type Val } from "../ad/tracked.js";
-import { innermostTrace } from "../ad/primitive.js";
+import { isPlain, type Val } from "../ad/tracked.js";
+import { holdsTracked } from "../ad/primitive.js";
 import { mapLeavesP, zipOnP } from "../vvalue/algebra.js";
 import type { VValue } from "../vvalue/types.js";
 import { primal } from "../ad/stop-gradient.js";
@@ -13,7 +13,7 @@ import type { Primitive } from "./define.js";
 import { scale, sub } from "./linear.js";
 import { mul } from "./products.js";
 
-const traced = (v: Val): boolean => v instanceof Tracked || innermostTrace(v) !== null;
+const traced = (v: Val): boolean => holdsTracked(v);
 
 /**
  * Builds a leafwise op from `f`, its derivative `df` (plain numbers) and `dfTree`, the

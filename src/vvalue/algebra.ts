@@ -159,8 +159,9 @@ export function mapLeavesP(v: VValue, f: (x: number) => number): VValue {
 }
 
 /**
- * `f(xᵢ, gᵢ)` on the leaves of `x` (the shape of the result), reading `g` at the same
- * paths (missing = 0). Used by leafwise pullbacks: the result is shaped like `x`.
+ * `f(xᵢ, gᵢ)` on the key paths of `x` where `g` has a value. Used by leafwise
+ * pullbacks, where `f(x, 0) = 0`: the result is shaped like `x` and as sparse as `g`
+ * (a path that `g` lacks stays absent rather than becoming an explicit 0).
  */
 export function zipOnP(x: VValue, g: VValue, f: (x: number, g: number) => number): VValue {
   if (typeof x === "number") {
@@ -170,14 +171,14 @@ export function zipOnP(x: VValue, g: VValue, f: (x: number, g: number) => number
   const out = newTree();
   if (typeof g === "number") {
     // g ≡ {":number": g}: only x's ":number" part meets it.
-    for (const k in x) {
-      const xk = x[k]!;
-      if (k === NUMBER_KEY) out[k] = zipOnP(xk, g, f);
-      else out[k] = zipOnP(xk, 0, f);
-    }
+    const xn = child(x, NUMBER_KEY);
+    if (xn !== undefined) out[NUMBER_KEY] = zipOnP(xn, g, f);
     return out;
   }
-  for (const k in x) out[k] = zipOnP(x[k]!, child(g, k) ?? 0, f);
+  for (const k in g) {
+    const xk = child(x, k);
+    if (xk !== undefined) out[k] = zipOnP(xk, g[k]!, f);
+  }
   return out;
 }
 

@@ -11,7 +11,8 @@ import { isEmpty } from "./algebra.js";
  */
 export function prune(v: VValue, threshold = 0): VValue {
   if (!(threshold >= 0)) throw new RangeError(`prune: threshold must be a number >= 0, got ${threshold}`);
-  if (typeof v === "number") return Math.abs(v) > threshold ? v : 0;
+  // NaN is kept, as in trees: pruning must not hide a NaN
+  if (typeof v === "number") return Math.abs(v) > threshold || Number.isNaN(v) ? v : 0;
   return pruneTree(v, threshold);
 }
 

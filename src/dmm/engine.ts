@@ -1,0 +1,71 @@
+/** The two-stroke engine: one cycle = down movement, then up movement. */
+import { get } from "../ops/access.js";
+import { newTree } from "../vvalue/tree.js";
+import type { VValue } from "../vvalue/types.js";
+import { downMovement } from "./down-movement.js";
+import { SELF, type Network } from "./network.js";
+import type { RunEnv } from "./neuron-type.js";
+
+const EMPTY: VValue = Object.freeze(newTree());
+
+/** The state between cycles: every neuron's latest output. */
+export type Outputs = VValue;
+
+/**
+ * One cycle: down movement (inputs `x` from the previous outputs `y`), then up
+ * movement (every neuron's activation). Works untracked and tracked.
+ *
+ * @example
+ * const { x, y } = step(handcraftedDetector(), initialOutputs(net), { text: "ab" });
+ */
+export function step(net: Network, y: Outputs, env: RunEnv = {}): { x: VValue; y: Outputs } {
+  const soft = net.neurons[SELF] === undefined ? net.soft : get(y, SELF, "single");
+  const x = downMovement(soft, net.hard, y);
+  const next: Record<string, VValue> = Object.create(null);
+  for (const name in net.neurons) {
+    const type = net.neurons[name]!;
+    // a type without inputs reads nothing: skip the read (it is a node when tracked)
+    next[name] = type.activation(type.inputs?.length === 0 ? EMPTY : get(x, name), env);
+  }
+  return { x, y: next as VValue };
+}
+
+/** The outputs before cycle 1: all empty, except Self, which holds the soft matrix. */
+export function initialOutputs(net: Network, initial: Record<string, VValue> = {}): Outputs {
+  const y: Record<string, VValue> = Object.create(null);
+  for (const name in net.neurons) y[name] = newTree();
+  if (net.neurons[SELF] !== undefined) y[SELF] = { single: net.soft };
+  for (const name in initial) y[name] = initial[name]!;
+  return y as VValue;
+}
+
+/** Options of {@link run}. */
+export interface RunOptions {
+  cycles: number;
+  env?: RunEnv;
+  /** Outputs to start from instead of {@link initialOutputs}. */
+  start?: Outputs;
+  /** Called after every cycle c = 1..cycles with that cycle's inputs and outputs. */
+  onCycle?: (cycle: number, x: VValue, y: Outputs) => void;
+}
+
+/**
+ * Runs `cycles` cycles from empty outputs (or `start`) and returns the last inputs
+ * and outputs.
+ *
+ * @example
+ * const answers: number[][] = [];
+ * run(handcraftedDetector(), { cycles: 150, env: { text: "test string." },
+ *   onCycle: (c, x) => answers.push(readAnswers(x)) });
+ */
+export function run(net: Network, options: RunOptions): { x: VValue; y: Outputs } {
+  const { cycles, env = {} } = options;
+  if (!Number.isInteger(cycles) || cycles < 0) throw new RangeError(`run: cycles must be an integer >= 0, got ${cycles}`);
+  let y = options.start ?? initialOutputs(net);
+  let x: VValue = newTree();
+  for (let c = 1; c <= cycles; c++) {
+    ({ x, y } = step(net, y, env));
+    options.onCycle?.(c, x, y);
+  }
+  return { x, y };
+}
