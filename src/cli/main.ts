@@ -1,1 +1,57 @@
-export {};
+#!/usr/bin/env node
+/**
+ * The `vgrad` command. Bad input gives one line on stderr and exit code 2, never a
+ * stack trace; internal failures give exit code 1.
+ */
+import { Command, CommanderError } from "commander";
+import { addDmmCommands } from "./dmm-commands.js";
+import { addSynthCommand } from "./synth-command.js";
+import { UsageError } from "./errors.js";
+import { MatrixError } from "../dmm/matrix-io.js";
+
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command();
+  program
+    .name("vgrad")
+    .description("differentiable tree programming: dataflow matrix machines and their synthesis")
+    .exitOverride()
+    .configureOutput({ writeErr: () => {} , outputError: () => {} });
+  addDmmCommands(program);
+  addSynthCommand(program);
+  for (const c of program.commands) {
+    c.exitOverride().configureOutput({ writeErr: () => {}, outputError: () => {} });
+    for (const s of c.commands) s.exitOverride().configureOutput({ writeErr: () => {}, outputError: () => {} });
+  }
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.exitCode === 0) return 0;
+      if (e.code === "commander.help" || e.code === "commander.executeSubCommandAsync") return 0;
+      process.stderr.write(`vgrad: ${e.message.replace(/^error: /, "")}\n`);
+      return 2;
+    }
+    if (e instanceof UsageError || e instanceof MatrixError || e instanceof RangeError) {
+      process.stderr.write(`vgrad: ${(e as Error).message}\n`);
+      return 2;
+    }
+    process.stderr.write(`vgrad: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+    return 1;
+  }
+}
+
+const isMain = (() => {
+  try {
+    const argv1 = process.argv[1] ?? "";
+    return /(^|[\\/])cli[\\/]main\.(ts|js|cjs|mjs)$/.test(argv1);
+  } catch {
+    return false;
+  }
+})();
+
+if (isMain) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

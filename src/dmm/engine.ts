@@ -4,9 +4,29 @@ import { newTree } from "../vvalue/tree.js";
 import type { VValue } from "../vvalue/types.js";
 import { downMovement } from "./down-movement.js";
 import { SELF, type Network } from "./network.js";
-import type { RunEnv } from "./neuron-type.js";
+import type { NeuronType, RunEnv } from "./neuron-type.js";
+import { Tracked } from "../ad/tracked.js";
+import { primal } from "../ad/stop-gradient.js";
+import { child } from "../vvalue/tree.js";
 
 const EMPTY: VValue = Object.freeze(newTree());
+
+/**
+ * Neuron `name`'s input: for a type with declared fields, an object of the fields
+ * present in x (each read once, so a tracked run records one read per field instead
+ * of a read of the neuron plus one per field); for a variadic type, `x[name]`.
+ */
+function neuronInput(x: VValue, name: string, type: NeuronType): VValue {
+  const fields = type.inputs;
+  if (fields === undefined) return get(x, name);
+  if (fields.length === 0) return EMPTY;
+  const px = x instanceof Tracked ? (x.plain ? (x.value as VValue) : primal(x)) : x;
+  const xn = typeof px === "number" ? undefined : child(px, name);
+  if (xn === undefined || typeof xn === "number") return EMPTY;
+  const input: Record<string, VValue> = Object.create(null);
+  for (const f of fields) if (child(xn, f) !== undefined) input[f] = get(x, name, f);
+  return input as VValue;
+}
 
 /** The state between cycles: every neuron's latest output. */
 export type Outputs = VValue;
@@ -25,7 +45,7 @@ export function step(net: Network, y: Outputs, env: RunEnv = {}): { x: VValue; y
   for (const name in net.neurons) {
     const type = net.neurons[name]!;
     // a type without inputs reads nothing: skip the read (it is a node when tracked)
-    next[name] = type.activation(type.inputs?.length === 0 ? EMPTY : get(x, name), env);
+    next[name] = type.activation(neuronInput(x, name, type), env);
   }
   return { x, y: next as VValue };
 }

@@ -10,3 +10,5 @@ export {
   HANDCRAFTED_LINKS, type Link, type LayeredConfig, type LayeredLayout,
 } from "./builders.js";
 export { readAnswers, detectorAnswers, detectorLoss, targets, type Sample, type LossOptions } from "./detector.js";
+export { validateMatrix, parseMatrix, MatrixError } from "./matrix-io.js";
+export { liveNetwork } from "./live.js";

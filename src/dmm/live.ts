@@ -1,0 +1,37 @@
+import { linksOf } from "./builders.js";
+import type { Network } from "./network.js";
+import { SELF } from "./network.js";
+import type { NeuronType } from "./neuron-type.js";
+
+/**
+ * The part of a network that can affect its `output` neuron: neurons from which a
+ * link path (soft or hard) reaches `output`. Others are dropped, which makes a
+ * sparse network as cheap to run as it is small; the answers do not change.
+ * A network with Self, or without an `output` neuron, is returned unchanged.
+ *
+ * @example
+ * Object.keys(liveNetwork(withSoft(layered, sparse19)).neurons).length; // ~ a dozen
+ */
+export function liveNetwork(net: Network, outputName = "output"): Network {
+  if (net.neurons[SELF] !== undefined || net.neurons[outputName] === undefined) return net;
+  const sourcesOf = new Map<string, Set<string>>();
+  for (const [t, , s] of [...linksOf(net.soft), ...linksOf(net.hard)]) {
+    let set = sourcesOf.get(t);
+    if (set === undefined) sourcesOf.set(t, (set = new Set()));
+    set.add(s);
+  }
+  const live = new Set<string>([outputName]);
+  const todo = [outputName];
+  while (todo.length > 0) {
+    for (const s of sourcesOf.get(todo.pop()!) ?? []) {
+      if (!live.has(s) && net.neurons[s] !== undefined) {
+        live.add(s);
+        todo.push(s);
+      }
+    }
+  }
+  if (live.size === Object.keys(net.neurons).length) return net;
+  const neurons: Record<string, NeuronType> = Object.create(null);
+  for (const name in net.neurons) if (live.has(name)) neurons[name] = net.neurons[name]!;
+  return { neurons, soft: net.soft, hard: net.hard };
+}

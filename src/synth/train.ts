@@ -1,0 +1,74 @@
+/** Adam training of a DMM's soft matrix on the detector loss (SPEC-DMM §5). */
+import { adam, primal, valueAndGradient, type AdamState, type Optimizer } from "../index.js";
+import { detectorLoss, liveNetwork, withSoft, type LossOptions, type Network } from "../dmm/index.js";
+import type { VValue } from "../vvalue/types.js";
+
+/** What one step reports: the losses before the update. */
+export interface StepInfo {
+  step: number;
+  prereg: number;
+  loss: number;
+  regL1: number;
+}
+
+/** Options of {@link train}. */
+export interface TrainOptions extends LossOptions {
+  steps: number;
+  /** Adam's learning rate (default 0.001, as in 2022). */
+  lr?: number;
+  /** Optimizer state to continue from (default: fresh). */
+  state?: AdamState;
+  /** Called after every step with the losses measured before it. */
+  onStep?: (info: StepInfo) => void;
+}
+
+/**
+ * The loss and its gradient with respect to the soft matrix, computed on the live
+ * part of the network only (neurons that can reach the output).
+ *
+ * @example
+ * const { prereg, gradient } = lossAndGradient(layered, soft, { samples });
+ */
+export function lossAndGradient(
+  net: Network,
+  soft: VValue,
+  options: LossOptions,
+): { loss: number; prereg: number; regL1: number; gradient: VValue } {
+  const live = liveNetwork(withSoft(net, soft));
+  let prereg: VValue = 0, regL1: VValue = 0;
+  const { value, gradient } = valueAndGradient((w: VValue) => {
+    const r = detectorLoss(live, w, options);
+    prereg = r.prereg;
+    regL1 = r.regL1;
+    return r.loss;
+  }, soft);
+  return { loss: value, prereg: primal(prereg) as number, regL1: primal(regL1) as number, gradient: gradient[0]! };
+}
+
+/**
+ * Runs `steps` Adam steps on the soft matrix and returns the new matrix, the optimizer
+ * state and the prereg loss before every step.
+ *
+ * @example
+ * const { soft, prereg } = train(layered, initial, { samples, steps: 10, lambda: 0.001 });
+ */
+export function train(
+  net: Network,
+  soft: VValue,
+  options: TrainOptions,
+): { soft: VValue; state: AdamState; prereg: number[] } {
+  if (!Number.isInteger(options.steps) || options.steps < 0) {
+    throw new RangeError(`train: steps must be an integer >= 0, got ${options.steps}`);
+  }
+  const opt: Optimizer<AdamState> = adam({ lr: options.lr ?? 0.001 });
+  let state = options.state ?? opt.init(soft);
+  let w = soft;
+  const prereg: number[] = [];
+  for (let k = 1; k <= options.steps; k++) {
+    const r = lossAndGradient(net, w, options);
+    prereg.push(r.prereg);
+    ({ params: w, state } = opt.step(w, r.gradient, state));
+    options.onStep?.({ step: k, prereg: r.prereg, loss: r.loss, regL1: r.regL1 });
+  }
+  return { soft: w, state, prereg };
+}
