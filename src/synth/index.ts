@@ -1,1 +1,12 @@
-export {};
+export { defaultConfig, validateConfig, defaultCycles, type SynthConfig, type EsConfig } from "./config.js";
+export { startSynthesis, synthesize, prereg, networkFor, type SynthState, type SynthHooks, type HistoryEntry, type StageRecord } from "./synthesize.js";
+export { train, lossAndGradient, type TrainOptions, type StepInfo } from "./train.js";
+export { esGradient, createEsPool, type EsPool, type EsOptions } from "./es.js";
+export { pruneSmallest } from "./prune-smallest.js";
+export { initialWeights } from "./init.js";
+export { Rng } from "./random.js";
+export { reportMarkdown, scoreOn, GENERALIZATION_SET, type Score } from "./report.js";
+export { SPARSE20_2022 } from "./reference-2022.js";
+export { writeFileAtomic } from "./atomic-write.js";
+export * from "./render-network.js";
+export * from "./render-training.js";

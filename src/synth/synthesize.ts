@@ -1,0 +1,246 @@
+/**
+ * The automatic sparsifying synthesis (SPEC-DMM §6) as a resumable state machine:
+ * base training, then stages of "cut the smallest weights, fresh Adam, retrain" with a
+ * rising λ and back-off when a cut makes the loss jump, then polishing. Everything a
+ * later step depends on is in {@link SynthState}, so a run interrupted after any step
+ * and resumed from its checkpoint ends exactly where an uninterrupted run ends.
+ */
+import { adam, type AdamState } from "../optim/index.js";
+import { countLinks, detectorLoss, layeredNetwork, liveNetwork, withSoft, type Network } from "../dmm/index.js";
+import type { VValue } from "../vvalue/types.js";
+import { defaultConfig, type SynthConfig } from "./config.js";
+import { esGradient, type EsPool } from "./es.js";
+import { initialWeights } from "./init.js";
+import { pruneSmallest } from "./prune-smallest.js";
+import { Rng } from "./random.js";
+import { lossAndGradient } from "./train.js";
+
+/** One training step as recorded in the history. */
+export interface HistoryEntry {
+  /** Global step number, from 1. */
+  step: number;
+  /** 0 for base training, k for stage k, -1 for polishing. */
+  stage: number;
+  prereg: number;
+  loss: number;
+  weights: number;
+}
+
+/** What happened at one pruning stage. */
+export interface StageRecord {
+  stage: number;
+  lambda: number;
+  weightsBefore: number;
+  cut: number;
+  weightsAfter: number;
+  preregBefore: number;
+  preregAfter: number;
+  accepted: boolean;
+  steps: number;
+  seconds: number;
+}
+
+/** The whole state of a run; JSON-serializable (the checkpoint). */
+export interface SynthState {
+  version: 1;
+  config: SynthConfig;
+  phase: "base" | "stage" | "final" | "done";
+  stage: number;
+  stepInPhase: number;
+  totalSteps: number;
+  soft: VValue;
+  adam: AdamState;
+  lambda: number;
+  fraction: number;
+  cut: number;
+  accepted: { soft: VValue; prereg: number; weights: number };
+  history: HistoryEntry[];
+  stages: StageRecord[];
+  /** Wall time per phase, for the report (not part of any result). */
+  phaseSeconds: number;
+  baseSeconds: number;
+  finalSeconds: number;
+}
+
+/** The layered network for a configuration (neurons and hard links). */
+export function networkFor(config: SynthConfig): { network: Network; links: ReturnType<typeof layeredNetwork>["links"] } {
+  return layeredNetwork(config.network);
+}
+
+/** A fresh run: seeded initial weights, base training ahead. */
+export function startSynthesis(config: SynthConfig = defaultConfig()): SynthState {
+  const { links } = networkFor(config);
+  const soft = initialWeights(links, Rng.seeded(config.seed), config.initScale);
+  const weights = countLinks(soft);
+  return {
+    version: 1, config, phase: config.baseSteps > 0 ? "base" : "stage", stage: 0, stepInPhase: 0, totalSteps: 0,
+    soft, adam: adam().init(soft), lambda: config.lambdaStart, fraction: config.pruneFraction, cut: 0,
+    accepted: { soft, prereg: Number.NaN, weights }, history: [], stages: [], phaseSeconds: 0, baseSeconds: 0, finalSeconds: 0,
+  };
+}
+
+/** The prereg loss of a soft matrix on the run's samples. */
+export function prereg(config: SynthConfig, net: Network, soft: VValue): number {
+  return detectorLoss(liveNetwork(withSoft(net, soft)), soft, { samples: config.samples, compat2022: config.compat2022 })
+    .prereg as number;
+}
+
+/** Hooks of {@link synthesize}. */
+export interface SynthHooks {
+  /** After every step. */
+  onStep?(state: SynthState, entry: HistoryEntry): void;
+  /** At stage boundaries. */
+  onStage?(state: SynthState, record: StageRecord | null): void;
+  /** Every `checkpointEvery` steps and at every phase or stage boundary. */
+  onCheckpoint?(state: SynthState): void;
+  /** Polled before every step: true stops the run (after a checkpoint). */
+  shouldStop?(): boolean;
+  /** A worker pool for ES (created by the caller, so it can be closed). */
+  pool?: EsPool;
+}
+
+/**
+ * Runs (or resumes) a synthesis until it is done or `shouldStop` says so.
+ *
+ * @example
+ * const state = await synthesize(startSynthesis(defaultConfig({ seed: 7 })));
+ * state.accepted.soft; // the synthesized soft matrix
+ */
+export async function synthesize(state: SynthState, hooks: SynthHooks = {}): Promise<SynthState> {
+  const { network } = networkFor(state.config);
+  let last = Date.now();
+  const tick = () => {
+    const now = Date.now();
+    state.phaseSeconds += (now - last) / 1000;
+    last = now;
+  };
+  while (state.phase !== "done") {
+    if (hooks.shouldStop?.()) {
+      tick();
+      hooks.onCheckpoint?.(state);
+      return state;
+    }
+    const boundary = await advance(state, network, hooks);
+    tick();
+    if (boundary || state.totalSteps % state.config.checkpointEvery === 0) hooks.onCheckpoint?.(state);
+  }
+  return state;
+}
+
+/** One step, or one phase transition (returns true at a transition). */
+async function advance(state: SynthState, net: Network, hooks: SynthHooks): Promise<boolean> {
+  const c = state.config;
+  if (state.phase === "base") {
+    if (state.stepInPhase < c.baseSteps) return (await trainStep(state, net, c.baseLr, c.baseLambda, 0, hooks), false);
+    state.baseSeconds = state.phaseSeconds;
+    state.accepted = { soft: state.soft, prereg: prereg(c, net, state.soft), weights: countLinks(state.soft) };
+    hooks.onStage?.(state, null);
+    beginStage(state);
+    return true;
+  }
+  if (state.phase === "stage") {
+    if (state.stepInPhase < c.stageSteps) return (await trainStep(state, net, c.stageLr, state.lambda, state.stage, hooks), false);
+    endStage(state, net, hooks);
+    return true;
+  }
+  if (state.phase === "final") {
+    if (state.stepInPhase < c.finalSteps) return (await trainStep(state, net, c.finalLr, c.finalLambda, -1, hooks), false);
+    state.finalSeconds = state.phaseSeconds;
+    const p = prereg(c, net, state.soft);
+    // polishing only keeps what it improves
+    if (!(p > state.accepted.prereg)) state.accepted = { soft: state.soft, prereg: p, weights: countLinks(state.soft) };
+    state.phase = "done";
+    return true;
+  }
+  return false;
+}
+
+function freshAdam(soft: VValue): AdamState {
+  return adam().init(soft);
+}
+
+function beginStage(state: SynthState): void {
+  const c = state.config;
+  const n = state.accepted.weights;
+  state.phaseSeconds = 0;
+  state.stepInPhase = 0;
+  if (n <= c.targetWeights) {
+    state.phase = "final";
+    state.soft = state.accepted.soft;
+    state.adam = freshAdam(state.soft);
+    return;
+  }
+  state.phase = "stage";
+  state.stage += 1;
+  state.cut = Math.max(1, Math.min(Math.floor(state.fraction * n), n - c.targetWeights));
+  state.soft = pruneSmallest(state.accepted.soft, state.cut);
+  state.adam = freshAdam(state.soft);
+}
+
+function endStage(state: SynthState, net: Network, hooks: SynthHooks): void {
+  const c = state.config;
+  const p = prereg(c, net, state.soft);
+  const threshold = Math.max(c.acceptLoss, c.jumpFactor * state.accepted.prereg);
+  const accepted = p <= threshold;
+  const record: StageRecord = {
+    stage: state.stage, lambda: state.lambda, weightsBefore: state.accepted.weights, cut: state.cut,
+    weightsAfter: state.accepted.weights - state.cut, preregBefore: state.accepted.prereg, preregAfter: p,
+    accepted, steps: state.stepInPhase, seconds: state.phaseSeconds,
+  };
+  state.stages.push(record);
+  if (accepted) {
+    state.accepted = { soft: state.soft, prereg: p, weights: record.weightsAfter };
+    state.lambda = Math.min(c.lambdaEnd, state.lambda * c.lambdaGrowth);
+    state.fraction = Math.min(c.pruneFraction, state.fraction * 1.5);
+  } else if (state.cut === 1) {
+    // not even one weight can go without the loss jumping: this is the network
+    hooks.onStage?.(state, record);
+    state.fraction = 0;
+    state.phase = "final";
+    state.soft = state.accepted.soft;
+    state.adam = freshAdam(state.soft);
+    state.stepInPhase = 0;
+    state.phaseSeconds = 0;
+    return;
+  } else {
+    state.fraction = state.fraction / 2;
+    if (Math.floor(state.fraction * state.accepted.weights) < 1) state.fraction = 1 / state.accepted.weights;
+  }
+  hooks.onStage?.(state, record);
+  beginStage(state);
+}
+
+async function trainStep(
+  state: SynthState,
+  net: Network,
+  lr: number,
+  lambda: number,
+  stage: number,
+  hooks: SynthHooks,
+): Promise<void> {
+  const c = state.config;
+  const opt = adam({ lr });
+  const options = { samples: c.samples, lambda, compat2022: c.compat2022 };
+  let g: VValue, pre: number, loss: number;
+  if (c.method === "gradient") {
+    const r = lossAndGradient(net, state.soft, options);
+    g = r.gradient;
+    pre = r.prereg;
+    loss = r.loss;
+  } else {
+    const r = await esGradient(net, state.soft, options, {
+      ...c.es, seed: c.seed, step: state.totalSteps, network: c.network, pool: hooks.pool ?? null,
+    });
+    g = r.gradient;
+    pre = r.prereg;
+    loss = r.loss;
+  }
+  const next = opt.step(state.soft, g, state.adam);
+  state.soft = next.params;
+  state.adam = next.state;
+  state.stepInPhase += 1;
+  state.totalSteps += 1;
+  const entry: HistoryEntry = { step: state.totalSteps, stage, prereg: pre, loss, weights: countLinks(state.soft) };
+  state.history.push(entry);
+  hooks.onStep?.(state, entry);
+}
