@@ -7,6 +7,8 @@ export default defineConfig({
     "dmm/index": "src/dmm/index.ts",
     "synth/index": "src/synth/index.ts",
     "cli/main": "src/cli/main.ts",
+    // the ES worker is loaded by file name from the chunk that starts the pool
+    "es-worker": "src/synth/es-worker.ts",
   },
   format: ["esm", "cjs"],
   dts: true,
@@ -14,4 +16,6 @@ export default defineConfig({
   sourcemap: true,
   target: "node20",
   splitting: true,
+  // import.meta.url in the CommonJS build (used to find the ES worker)
+  shims: true,
 });

@@ -2,7 +2,8 @@ import { projectOntoP } from "../vvalue/algebra.js";
 import { newTree } from "../vvalue/tree.js";
 import type { VValue } from "../vvalue/types.js";
 import { backward } from "./backward.js";
-import { holdsTracked, innermostTrace, isNumberLike, lift } from "./primitive.js";
+import { apply, holdsTracked, innermostTrace, isNumberLike, lift, type Primitive } from "./primitive.js";
+import { primal } from "./stop-gradient.js";
 import { Trace, Tracked, withActiveTrace, type Val } from "./tracked.js";
 
 /** The result of {@link pullback}: f's value and its vector-Jacobian product. */
@@ -50,8 +51,20 @@ export function pullback(f: (...args: any[]) => VValue, ...args: VValue[]): Pull
 /** An input's cotangent as its gradient: zero of its kind when absent, shaped like it. */
 function finishGradient(g: Val | undefined, arg: Val): VValue {
   if (g === undefined) return isNumberLike(arg) ? 0 : newTree();
-  if (holdsTracked(g) || holdsTracked(arg)) return g as VValue;
-  return projectOntoP(g as VValue, arg as VValue);
+  // inside an enclosing differentiation g may be tracked: project it differentiably,
+  // so that nested gradients are shaped like their inputs too
+  return projectTo(g, holdsTracked(arg) ? primal(arg as VValue) : (arg as VValue)) as VValue;
+}
+
+/** Restriction to the key paths (and kinds) of `x`: linear, and its own adjoint. */
+const projectPrim: Primitive<VValue> = {
+  name: "projectOnto",
+  impl: ([g], x) => projectOntoP(g!, x),
+  vjp: (h, _ans, _args, x) => [projectTo(h, x)],
+};
+
+function projectTo(g: Val, x: VValue): Val {
+  return holdsTracked(g) ? apply(projectPrim, [g], x) : projectOntoP(g as VValue, x);
 }
 
 /**

@@ -76,6 +76,9 @@ interface Gathered {
   P: Uint8Array;
   exists: Uint8Array;
   isNumber: Uint8Array;
+  /** CSR lists of each source's present keys: keys of j are kList[kStart[j] .. kStart[j+1]). */
+  kStart: Int32Array;
+  kList: Int32Array;
 }
 
 /** Gathers the source values (in `c.sources` order), or null when one is nested. */
@@ -97,28 +100,34 @@ function gather(values: ReadonlyArray<VValue | undefined>): Gathered | null {
   }
   const K = keys.length;
   const Y = new Float64Array(n * K), P = new Uint8Array(n * K), exists = new Uint8Array(n), isNumber = new Uint8Array(n);
+  const kStart = new Int32Array(n + 1);
+  const kList: number[] = [];
   for (let j = 0; j < n; j++) {
+    kStart[j] = kList.length;
     const v = values[j];
     if (v === undefined) continue;
     exists[j] = 1;
     if (typeof v === "number") {
       const k = index.get(NUMBER_KEY)!;
       Y[j * K + k] = v; P[j * K + k] = 1; isNumber[j] = 1;
+      kList.push(k);
       continue;
     }
     for (const key in v) {
       const k = index.get(key)!;
       Y[j * K + k] = v[key] as number; P[j * K + k] = 1;
+      kList.push(k);
     }
   }
-  return { keys, index, K, Y, P, exists, isNumber };
+  kStart[n] = kList.length;
+  return { keys, index, K, Y, P, exists, isNumber, kStart, kList: Int32Array.from(kList) };
 }
 
 /** Dense forward over flat source values, or null when one is nested. */
 export function denseForward(c: Compiled, values: ReadonlyArray<VValue | undefined>): VTree | null {
   const g = gather(values);
   if (g === null) return null;
-  const { K, Y, P, exists } = g;
+  const { K, Y, exists, kStart, kList } = g;
   const T = c.targets.length;
   const X = new Float64Array(T * K), XP = new Uint8Array(T * K), touched = new Uint8Array(T);
   const { tgt, src, w } = c;
@@ -128,8 +137,10 @@ export function denseForward(c: Compiled, values: ReadonlyArray<VValue | undefin
     const t = tgt[l]!, wl = w[l]!;
     touched[t] = 1;
     const xo = t * K, yo = j * K;
-    for (let k = 0; k < K; k++) {
-      if (P[yo + k]) { X[xo + k] = X[xo + k]! + wl * Y[yo + k]!; XP[xo + k] = 1; }
+    for (let p = kStart[j]!, end = kStart[j + 1]!; p < end; p++) {
+      const k = kList[p]!;
+      X[xo + k] = X[xo + k]! + wl * Y[yo + k]!;
+      XP[xo + k] = 1;
     }
   }
   const x = newTree();
@@ -176,7 +187,7 @@ export function denseBackward(
 ): { softBar: PackedCotangent | null; valueBars: Array<VValue | undefined> } | null {
   const g = gather(values);
   if (g === null) return null;
-  const { K, Y, P, exists, isNumber, index } = g;
+  const { K, Y, P, exists, isNumber, index, kStart, kList } = g;
   const T = c.targets.length, S = c.sources.length;
   const XB = new Float64Array(T * K), hasXB = new Uint8Array(T);
   if (typeof xbar !== "number") {
@@ -207,16 +218,22 @@ export function denseBackward(
   for (let l = 0; l < w.length; l++) {
     const t = tgt[l]!, j = src[l]!;
     if (!hasXB[t] || !exists[j]) continue;
-    const xo = t * K, yo = j * K;
+    const xo = t * K, yo = j * K, start = kStart[j]!, end = kStart[j + 1]!;
     if (WB !== null && l < c.softCount) {
       let d = 0;
-      for (let k = 0; k < K; k++) d += XB[xo + k]! * Y[yo + k]!;
+      for (let p = start; p < end; p++) {
+        const k = kList[p]!;
+        d += XB[xo + k]! * Y[yo + k]!;
+      }
       WB[l] = d;
     }
     if (YB !== null) {
       hasYB[j] = 1;
       const wl = w[l]!;
-      for (let k = 0; k < K; k++) YB[yo + k] = YB[yo + k]! + wl * XB[xo + k]!;
+      for (let p = start; p < end; p++) {
+        const k = kList[p]!;
+        YB[yo + k] = YB[yo + k]! + wl * XB[xo + k]!;
+      }
     }
   }
   let softBar: PackedCotangent | null = null;
