@@ -28,6 +28,7 @@ export interface Pullback {
  */
 export function pullback(f: (...args: any[]) => VValue, ...args: VValue[]): Pullback {
   if (typeof f !== "function") throw new TypeError(`pullback: f must be a function, got ${typeof f}`);
+  args.forEach((a, i) => checkArgument(a, i));
   const trace = new Trace();
   const inputs = args.map((a) => {
     const box = new Tracked(a, trace, null, null);
@@ -46,6 +47,15 @@ export function pullback(f: (...args: any[]) => VValue, ...args: VValue[]): Pull
     return inputs.map((x, i) => finishGradient(cts[x.index], args[i]!));
   };
   return { value, back };
+}
+
+/** A cheap top-level check (a deep one would cost a pass over every argument). */
+function checkArgument(a: unknown, i: number): void {
+  if (typeof a === "number" || a instanceof Tracked) return;
+  const what = a === null ? "null" : Array.isArray(a) ? "an array" : typeof a;
+  if (typeof a !== "object" || a === null || Array.isArray(a)) {
+    throw new TypeError(`argument ${i} is ${what}; differentiable arguments are V-values (numbers or plain objects)`);
+  }
 }
 
 /** An input's cotangent as its gradient: zero of its kind when absent, shaped like it. */

@@ -1,5 +1,6 @@
 /** `vgrad dmm run | loss | train` (SPEC-DMM §8). */
-import { readFileSync } from "node:fs";
+import { accessSync, constants, existsSync, readFileSync, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
 import {
   countLinks, detectorAnswers, detectorLoss, handcraftedDetector, layeredNetwork, liveNetwork, parseMatrix, withSoft,
@@ -94,6 +95,7 @@ export function addDmmCommands(program: Command): void {
       compat2022?: boolean; save?: string; json?: boolean;
     }) => {
       const soft = loadMatrix(o.matrix);
+      if (o.save !== undefined) checkWritable(o.save);
       const samples = [{ text: o.text, cycles: o.cycles }];
       const bar = makeProgress(!o.json, "train", o.steps);
       const r = train(layered(), soft, {
@@ -113,6 +115,18 @@ export function addDmmCommands(program: Command): void {
         [...r.prereg.map((p, i) => `before step ${i + 1}: prereg ${p}`), `final: prereg ${final}`].join("\n"),
       );
     });
+}
+
+/** Fails before any work when `file` cannot be written (its folder is missing or read-only). */
+function checkWritable(file: string): void {
+  const dir = dirname(resolve(file));
+  try {
+    accessSync(dir, constants.W_OK);
+    if (!statSync(dir).isDirectory()) throw new Error("not a directory");
+    if (existsSync(file) && statSync(file).isDirectory()) throw new Error("it is a directory");
+  } catch (e) {
+    throw new UsageError(`cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
 }
 
 function fmt(x: number): string {

@@ -11,28 +11,34 @@ import { MatrixError } from "../dmm/matrix-io.js";
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command();
+  // Commander's own messages are collected and printed by us: one line for an error,
+  // the usage text when a command is missing.
+  let usage = "";
+  const output = { writeErr: (s: string) => void (usage += s), outputError: () => {} };
   program
     .name("vgrad")
     .description("differentiable tree programming: dataflow matrix machines and their synthesis")
     .exitOverride()
-    .configureOutput({ writeErr: () => {} , outputError: () => {} });
+    .configureOutput(output);
   addDmmCommands(program);
   addSynthCommand(program);
-  for (const c of program.commands) {
-    c.exitOverride().configureOutput({ writeErr: () => {}, outputError: () => {} });
-    for (const s of c.commands) s.exitOverride().configureOutput({ writeErr: () => {}, outputError: () => {} });
-  }
+  const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
+  for (const c of all(program)) c.exitOverride().configureOutput(output);
   try {
     await program.parseAsync(argv, { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.exitCode === 0) return 0;
-      if (e.code === "commander.help" || e.code === "commander.executeSubCommandAsync") return 0;
+      if (e.code === "commander.help") {
+        // a command group without its subcommand (`vgrad`, `vgrad dmm`): show its usage
+        process.stderr.write(usage.endsWith("\n") ? usage : `${usage}\n`);
+        return 2;
+      }
       process.stderr.write(`vgrad: ${e.message.replace(/^error: /, "")}\n`);
       return 2;
     }
-    if (e instanceof UsageError || e instanceof MatrixError || e instanceof RangeError) {
+    if (e instanceof UsageError || e instanceof MatrixError) {
       process.stderr.write(`vgrad: ${(e as Error).message}\n`);
       return 2;
     }

@@ -6,6 +6,7 @@
 import { child, newTree, type MutableTree } from "../vvalue/tree.js";
 import type { VTree, VValue } from "../vvalue/types.js";
 import { NUMBER_KEY } from "../vvalue/types.js";
+import { linksOf } from "./builders.js";
 import { PackedCotangent } from "../ad/packed-cotangent.js";
 
 /** A matrix (soft, then hard) compiled to index arrays over target and source fields. */
@@ -24,35 +25,18 @@ const cache = new WeakMap<object, WeakMap<object, Compiled>>();
 function compile(soft: VValue, hard: VValue): Compiled {
   const tIndex = new Map<string, number>(), sIndex = new Map<string, number>();
   const targets: Array<[string, string]> = [], sources: Array<[string, string]> = [];
-  const tgt: number[] = [], src: number[] = [], w: number[] = [];
-  const add = (m: VValue): void => {
-    if (typeof m === "number") return;
-    for (const t in m) {
-      const mt = m[t]!;
-      if (typeof mt === "number") continue;
-      for (const f in mt) {
-        const mtf = mt[f]!;
-        if (typeof mtf === "number") continue;
-        const tk = JSON.stringify([t, f]);
-        let ti = tIndex.get(tk);
-        if (ti === undefined) { tIndex.set(tk, (ti = targets.length)); targets.push([t, f]); }
-        for (const s in mtf) {
-          const l = mtf[s]!;
-          if (typeof l === "number") continue;
-          for (const sf in l) {
-            const sk = JSON.stringify([s, sf]);
-            let si = sIndex.get(sk);
-            if (si === undefined) { sIndex.set(sk, (si = sources.length)); sources.push([s, sf]); }
-            tgt.push(ti); src.push(si); w.push(l[sf] as number);
-          }
-        }
-      }
-    }
-  };
-  add(soft);
-  const softCount = w.length;
-  add(hard);
-  return { targets, sources, tgt: Int32Array.from(tgt), src: Int32Array.from(src), w: Float64Array.from(w), softCount };
+  const softLinks = linksOf(soft);
+  const links = [...softLinks, ...linksOf(hard)];
+  const tgt = new Int32Array(links.length), src = new Int32Array(links.length), w = new Float64Array(links.length);
+  links.forEach(([t, f, s, sf, weight], l) => {
+    const tk = JSON.stringify([t, f]), sk = JSON.stringify([s, sf]);
+    let ti = tIndex.get(tk);
+    if (ti === undefined) { tIndex.set(tk, (ti = targets.length)); targets.push([t, f]); }
+    let si = sIndex.get(sk);
+    if (si === undefined) { sIndex.set(sk, (si = sources.length)); sources.push([s, sf]); }
+    tgt[l] = ti; src[l] = si; w[l] = weight;
+  });
+  return { targets, sources, tgt, src, w, softCount: softLinks.length };
 }
 
 /** The compiled form of (soft, hard), cached per matrix object. */

@@ -3,7 +3,7 @@ import { get } from "../ops/access.js";
 import { newTree } from "../vvalue/tree.js";
 import type { VValue } from "../vvalue/types.js";
 import { downMovement } from "./down-movement.js";
-import { SELF, type Network } from "./network.js";
+import { neuronOf, SELF, type Network } from "./network.js";
 import type { NeuronType, RunEnv } from "./neuron-type.js";
 import { Tracked } from "../ad/tracked.js";
 import { primal } from "../ad/stop-gradient.js";
@@ -39,7 +39,7 @@ export type Outputs = VValue;
  * const { x, y } = step(handcraftedDetector(), initialOutputs(net), { text: "ab" });
  */
 export function step(net: Network, y: Outputs, env: RunEnv = {}): { x: VValue; y: Outputs } {
-  const soft = net.neurons[SELF] === undefined ? net.soft : get(y, SELF, "single");
+  const soft = neuronOf(net, SELF) === undefined ? net.soft : get(y, SELF, "single");
   const x = downMovement(soft, net.hard, y);
   const next: Record<string, VValue> = Object.create(null);
   for (const name in net.neurons) {
@@ -54,7 +54,7 @@ export function step(net: Network, y: Outputs, env: RunEnv = {}): { x: VValue; y
 export function initialOutputs(net: Network, initial: Record<string, VValue> = {}): Outputs {
   const y: Record<string, VValue> = Object.create(null);
   for (const name in net.neurons) y[name] = newTree();
-  if (net.neurons[SELF] !== undefined) y[SELF] = { single: net.soft };
+  if (neuronOf(net, SELF) !== undefined) y[SELF] = { single: net.soft };
   for (const name in initial) y[name] = initial[name]!;
   return y as VValue;
 }

@@ -1,6 +1,6 @@
 export type { NeuronType, RunEnv } from "./neuron-type.js";
 export type { Network } from "./network.js";
-export { SELF } from "./network.js";
+export { SELF, neuronOf } from "./network.js";
 export * as neurons from "./builtins.js";
 export { registerNeuronType, neuronType, neuronTypeNames } from "./registry.js";
 export { downMovement } from "./down-movement.js";

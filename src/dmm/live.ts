@@ -1,6 +1,7 @@
 import { linksOf } from "./builders.js";
 import type { Network } from "./network.js";
-import { SELF } from "./network.js";
+import { neuronOf, SELF } from "./network.js";
+import { primal } from "../ad/stop-gradient.js";
 import type { NeuronType } from "./neuron-type.js";
 
 /**
@@ -13,9 +14,10 @@ import type { NeuronType } from "./neuron-type.js";
  * Object.keys(liveNetwork(withSoft(layered, sparse19)).neurons).length; // ~ a dozen
  */
 export function liveNetwork(net: Network, outputName = "output"): Network {
-  if (net.neurons[SELF] !== undefined || net.neurons[outputName] === undefined) return net;
+  if (neuronOf(net, SELF) !== undefined || neuronOf(net, outputName) === undefined) return net;
   const sourcesOf = new Map<string, Set<string>>();
-  for (const [t, , s] of [...linksOf(net.soft), ...linksOf(net.hard)]) {
+  // the structure of a tracked matrix is that of its plain value
+  for (const [t, , s] of [...linksOf(primal(net.soft)), ...linksOf(primal(net.hard))]) {
     let set = sourcesOf.get(t);
     if (set === undefined) sourcesOf.set(t, (set = new Set()));
     set.add(s);
@@ -24,7 +26,7 @@ export function liveNetwork(net: Network, outputName = "output"): Network {
   const todo = [outputName];
   while (todo.length > 0) {
     for (const s of sourcesOf.get(todo.pop()!) ?? []) {
-      if (!live.has(s) && net.neurons[s] !== undefined) {
+      if (!live.has(s) && neuronOf(net, s) !== undefined) {
         live.add(s);
         todo.push(s);
       }

@@ -2,7 +2,7 @@
 import { fromJSON } from "../vvalue/json.js";
 import { formatPath } from "../vvalue/validate.js";
 import type { VValue } from "../vvalue/types.js";
-import type { Network } from "./network.js";
+import { neuronOf, type Network } from "./network.js";
 
 /** A matrix that does not fit its network: names the path of the offending entry. */
 export class MatrixError extends Error {
@@ -20,7 +20,7 @@ export class MatrixError extends Error {
 export function validateMatrix(m: VValue, net: Network, name = "matrix"): void {
   if (typeof m === "number") throw new MatrixError(`${name} must be an object of targets, got a number`);
   for (const t of Object.keys(m)) {
-    const tt = net.neurons[t];
+    const tt = neuronOf(net, t);
     const here = [t];
     if (tt === undefined) throw new MatrixError(`${formatPath(name, here)}: unknown target neuron "${t}"`);
     const mt = m[t]!;
@@ -34,7 +34,7 @@ export function validateMatrix(m: VValue, net: Network, name = "matrix"): void {
       if (typeof mtf === "number") throw new MatrixError(`${formatPath(name, hf)} must be an object of source neurons, got a number`);
       for (const s of Object.keys(mtf)) {
         const hs = [t, f, s];
-        const st = net.neurons[s];
+        const st = neuronOf(net, s);
         if (st === undefined) throw new MatrixError(`${formatPath(name, hs)}: unknown source neuron "${s}"`);
         const links = mtf[s]!;
         if (typeof links === "number") throw new MatrixError(`${formatPath(name, hs)} must be an object of output fields, got a number`);

@@ -15,3 +15,8 @@ export interface Network {
 
 /** The name of the Self neuron. */
 export const SELF = "self";
+
+/** The neuron named `name` (own keys only: "constructor" or "__proto__" are never inherited). */
+export function neuronOf(net: Network, name: string): NeuronType | undefined {
+  return Object.prototype.hasOwnProperty.call(net.neurons, name) ? net.neurons[name] : undefined;
+}

@@ -27,11 +27,19 @@ export interface SynthConfig {
   initScale: number;
   /** Base training of the full network. */
   baseSteps: number;
+  /** Base learning rate decays geometrically from baseLr to baseLrEnd. */
   baseLr: number;
+  baseLrEnd: number;
   baseLambda: number;
   /** Retraining after each cut. */
   stageSteps: number;
   stageLr: number;
+  /**
+   * A fresh Adam's first steps move every weight by about lr (sign-like updates),
+   * which these networks feel strongly: after a cut, lr ramps up linearly over this
+   * many steps.
+   */
+  warmupSteps: number;
   /** Fraction of the remaining weights cut per stage (the smallest |w|). */
   pruneFraction: number;
   /** λ at the first stage and its ceiling; it grows by lambdaGrowth per accepted stage. */
@@ -69,19 +77,21 @@ export function defaultConfig(overrides: Partial<SynthConfig> = {}): SynthConfig
     compat2022: false,
     network: { layers: 5, perType: 2, types: ["accum", "norm", "dot", "compare"] },
     initScale: 0.01,
-    baseSteps: 600,
+    baseSteps: 800,
     baseLr: 0.01,
+    baseLrEnd: 0.001,
     baseLambda: 0.001,
     stageSteps: 100,
-    stageLr: 0.01,
-    pruneFraction: 0.25,
+    stageLr: 0.001,
+    warmupSteps: 10,
+    pruneFraction: 0.4,
     lambdaStart: 0.01,
     lambdaEnd: 0.1,
     lambdaGrowth: 1.25,
     acceptLoss: 0.05,
     jumpFactor: 3,
     finalSteps: 300,
-    finalLr: 0.003,
+    finalLr: 0.001,
     finalLambda: 0.001,
     checkpointEvery: 25,
     es: { pairs: 32, sigma: 0.02, l2: 0.005, workers: 2 },
@@ -115,7 +125,8 @@ export function validateConfig(c: SynthConfig): void {
   int("baseSteps", c.baseSteps, 0);
   int("stageSteps", c.stageSteps, 1);
   int("finalSteps", c.finalSteps, 0);
-  for (const k of ["baseLr", "stageLr", "finalLr"] as const) num(k, c[k], 0);
+  for (const k of ["baseLr", "baseLrEnd", "stageLr", "finalLr"] as const) num(k, c[k], 0);
+  int("warmupSteps", c.warmupSteps, 0);
   for (const k of ["baseLambda", "lambdaStart", "lambdaEnd", "finalLambda", "acceptLoss"] as const) num(k, c[k], 0);
   num("pruneFraction", c.pruneFraction, 0, 0.9);
   num("lambdaGrowth", c.lambdaGrowth, 1);

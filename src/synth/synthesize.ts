@@ -131,7 +131,10 @@ export async function synthesize(state: SynthState, hooks: SynthHooks = {}): Pro
 async function advance(state: SynthState, net: Network, hooks: SynthHooks): Promise<boolean> {
   const c = state.config;
   if (state.phase === "base") {
-    if (state.stepInPhase < c.baseSteps) return (await trainStep(state, net, c.baseLr, c.baseLambda, 0, hooks), false);
+    if (state.stepInPhase < c.baseSteps) {
+      const lr = c.baseLr * (c.baseLrEnd / c.baseLr) ** (state.stepInPhase / Math.max(1, c.baseSteps - 1));
+      return (await trainStep(state, net, lr, c.baseLambda, 0, hooks), false);
+    }
     state.baseSeconds = state.phaseSeconds;
     state.accepted = { soft: state.soft, prereg: prereg(c, net, state.soft), weights: countLinks(state.soft) };
     hooks.onStage?.(state, null);
@@ -139,12 +142,12 @@ async function advance(state: SynthState, net: Network, hooks: SynthHooks): Prom
     return true;
   }
   if (state.phase === "stage") {
-    if (state.stepInPhase < c.stageSteps) return (await trainStep(state, net, c.stageLr, state.lambda, state.stage, hooks), false);
+    if (state.stepInPhase < c.stageSteps) return (await trainStep(state, net, warm(c, c.stageLr, state), state.lambda, state.stage, hooks), false);
     endStage(state, net, hooks);
     return true;
   }
   if (state.phase === "final") {
-    if (state.stepInPhase < c.finalSteps) return (await trainStep(state, net, c.finalLr, c.finalLambda, -1, hooks), false);
+    if (state.stepInPhase < c.finalSteps) return (await trainStep(state, net, warm(c, c.finalLr, state), c.finalLambda, -1, hooks), false);
     state.finalSeconds = state.phaseSeconds;
     const p = prereg(c, net, state.soft);
     // polishing only keeps what it improves
@@ -153,6 +156,11 @@ async function advance(state: SynthState, net: Network, hooks: SynthHooks): Prom
     return true;
   }
   return false;
+}
+
+/** The learning rate during a fresh Adam's warmup: a linear ramp to lr. */
+function warm(c: SynthConfig, lr: number, state: SynthState): number {
+  return c.warmupSteps > 0 ? lr * Math.min(1, (state.stepInPhase + 1) / c.warmupSteps) : lr;
 }
 
 function freshAdam(soft: VValue): AdamState {
