@@ -115,6 +115,8 @@ export async function synthesize(state: SynthState, hooks: SynthHooks = {}): Pro
     last = now;
   };
   while (state.phase !== "done") {
+    // let the event loop run (signals, progress output): the steps themselves never wait
+    await new Promise<void>((resolve) => setImmediate(resolve));
     if (hooks.shouldStop?.()) {
       tick();
       hooks.onCheckpoint?.(state);
