@@ -4,6 +4,7 @@
  * node), compute the result one level down (recursively, for outer traces), and
  * record a node whose vjp calls the rule.
  */
+import { TREE_PROTO } from "../vvalue/tree.js";
 import type { VValue } from "../vvalue/types.js";
 import { NUMBER_KEY } from "../vvalue/types.js";
 import { getP } from "../vvalue/algebra.js";
@@ -82,7 +83,7 @@ export function lift(v: Val, trace: Trace): Val {
       plain = false;
       return x;
     }
-    const out: Record<string, Val> = Object.create(null);
+    const out: Record<string, Val> = Object.create(TREE_PROTO);
     for (const k in x) {
       path.push(k);
       out[k] = unwrap((x as Record<string, Val>)[k]!);

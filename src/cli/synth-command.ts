@@ -29,6 +29,7 @@ interface SynthOptions {
   pairs?: number;
   workers?: number;
   quiet?: boolean;
+  config?: string;
 }
 
 const CHECKPOINT = "checkpoint.json";
@@ -36,9 +37,10 @@ const CHECKPOINT = "checkpoint.json";
 /** The config for a fresh run from the command line options. */
 function configFrom(o: SynthOptions): SynthConfig {
   const texts = o.text ?? ["test string."];
-  const overrides: Partial<SynthConfig> = {
-    samples: texts.map((text) => ({ text, cycles: o.cycles ?? defaultCycles(text) })),
-  };
+  const overrides: Partial<SynthConfig> = o.config === undefined ? {} : readConfigFile(o.config);
+  if (o.text !== undefined || overrides.samples === undefined) {
+    overrides.samples = texts.map((text) => ({ text, cycles: o.cycles ?? defaultCycles(text) }));
+  }
   if (o.seed !== undefined) overrides.seed = o.seed;
   if (o.method !== undefined) overrides.method = o.method;
   if (o.targetWeights !== undefined) overrides.targetWeights = o.targetWeights;
@@ -46,10 +48,10 @@ function configFrom(o: SynthOptions): SynthConfig {
   if (o.baseSteps !== undefined) overrides.baseSteps = o.baseSteps;
   if (o.stageSteps !== undefined) overrides.stageSteps = o.stageSteps;
   if (o.finalSteps !== undefined) overrides.finalSteps = o.finalSteps;
-  const network: Partial<SynthConfig["network"]> = {};
+  const network: Partial<SynthConfig["network"]> = { ...(overrides.network ?? {}) };
   if (o.layers !== undefined) network.layers = o.layers;
   if (o.perType !== undefined) network.perType = o.perType;
-  const es: Partial<SynthConfig["es"]> = {};
+  const es: Partial<SynthConfig["es"]> = { ...(overrides.es ?? {}) };
   if (o.pairs !== undefined) es.pairs = o.pairs;
   if (o.workers !== undefined) es.workers = o.workers;
   try {
@@ -57,6 +59,25 @@ function configFrom(o: SynthOptions): SynthConfig {
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+}
+
+/** Schedule settings from a JSON file (any field of SynthConfig; see docs/synthesis.md). */
+function readConfigFile(file: string): Partial<SynthConfig> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new UsageError(`cannot read --config ${file}: ${err.code === "ENOENT" ? "no such file" : err.message}`);
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new UsageError(`--config ${file} must hold a JSON object of settings`);
+  }
+  const known = new Set(Object.keys(defaultConfig()));
+  for (const k of Object.keys(parsed)) {
+    if (!known.has(k)) throw new UsageError(`--config ${file}: unknown setting "${k}"; known: ${[...known].join(", ")}`);
+  }
+  return parsed as Partial<SynthConfig>;
 }
 
 /** Creates the output folder and proves it is writable, or says why not. */
@@ -157,6 +178,7 @@ export function addSynthCommand(program: Command): void {
     .option("--final-steps <n>", "polishing steps", intArg(0))
     .option("--pairs <n>", "ES: antithetic pairs per step", intArg(1))
     .option("--workers <n>", "ES: worker threads (0 = main thread)", intArg(0))
+    .option("--config <file>", "schedule settings as JSON (any field of SynthConfig)")
     .option("--quiet", "no progress output")
     .action(async (o: SynthOptions, cmd: Command) => {
       const dir = resolve(o.out);

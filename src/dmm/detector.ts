@@ -1,4 +1,5 @@
 /** Reading the duplicate detector's answers and the lockstep loss (SPEC-DMM §5). */
+import { TREE_PROTO } from "../vvalue/tree.js";
 import { dot, get, l1Norm, scale, sub, add } from "../index.js";
 import { numberPart } from "../vvalue/tree.js";
 import { getP } from "../vvalue/algebra.js";
@@ -67,7 +68,7 @@ export function detectorLoss(
   let prereg: VValue = 0;
   for (const { text, cycles } of options.samples) {
     const z = targets(text, cycles);
-    const errors: Record<string, VValue> = Object.create(null);
+    const errors: Record<string, VValue> = Object.create(TREE_PROTO);
     run(withSoft(net, soft), {
       cycles,
       env: { text, compat2022: options.compat2022 ?? false },

@@ -1,4 +1,5 @@
 /** The two-stroke engine: one cycle = down movement, then up movement. */
+import { TREE_PROTO } from "../vvalue/tree.js";
 import { get } from "../ops/access.js";
 import { newTree } from "../vvalue/tree.js";
 import type { VValue } from "../vvalue/types.js";
@@ -23,7 +24,7 @@ function neuronInput(x: VValue, name: string, type: NeuronType): VValue {
   const px = x instanceof Tracked ? (x.plain ? (x.value as VValue) : primal(x)) : x;
   const xn = typeof px === "number" ? undefined : child(px, name);
   if (xn === undefined || typeof xn === "number") return EMPTY;
-  const input: Record<string, VValue> = Object.create(null);
+  const input: Record<string, VValue> = Object.create(TREE_PROTO);
   for (const f of fields) if (child(xn, f) !== undefined) input[f] = get(x, name, f);
   return input as VValue;
 }
@@ -41,7 +42,7 @@ export type Outputs = VValue;
 export function step(net: Network, y: Outputs, env: RunEnv = {}): { x: VValue; y: Outputs } {
   const soft = neuronOf(net, SELF) === undefined ? net.soft : get(y, SELF, "single");
   const x = downMovement(soft, net.hard, y);
-  const next: Record<string, VValue> = Object.create(null);
+  const next: Record<string, VValue> = Object.create(TREE_PROTO);
   for (const name in net.neurons) {
     const type = net.neurons[name]!;
     // a type without inputs reads nothing: skip the read (it is a node when tracked)
@@ -52,7 +53,7 @@ export function step(net: Network, y: Outputs, env: RunEnv = {}): { x: VValue; y
 
 /** The outputs before cycle 1: all empty, except Self, which holds the soft matrix. */
 export function initialOutputs(net: Network, initial: Record<string, VValue> = {}): Outputs {
-  const y: Record<string, VValue> = Object.create(null);
+  const y: Record<string, VValue> = Object.create(TREE_PROTO);
   for (const name in net.neurons) y[name] = newTree();
   if (neuronOf(net, SELF) !== undefined) y[SELF] = { single: net.soft };
   for (const name in initial) y[name] = initial[name]!;

@@ -1,4 +1,4 @@
-import { newTree } from "./tree.js";
+import { isTreePrototype, newTree } from "./tree.js";
 import type { VValue } from "./types.js";
 
 /** Options for {@link validate}. */
@@ -45,7 +45,7 @@ export function validate(v: unknown, options: ValidateOptions = {}): VValue {
       throw new TypeError(`${where} is a ${typeof x}; a V-value is a number or a plain object`);
     }
     const proto = Object.getPrototypeOf(x);
-    if (proto !== null && proto !== Object.prototype) {
+    if (!isTreePrototype(proto)) {
       const ctor = (proto as { constructor?: { name?: string } }).constructor?.name ?? "unknown class";
       throw new TypeError(`${where} is an instance of ${ctor}; a V-value is a number or a plain object`);
     }
