@@ -128,19 +128,21 @@ function toNumberKind(g: Val): Val {
 
 /** Applies `prim` to arguments that may hold tracked values. */
 export function apply<P>(prim: Primitive<P>, args: Val[], params: P): Val {
+  const n = args.length;
   let top: Trace | null = null;
-  for (const a of args) {
-    const t = innermostTrace(a);
+  for (let i = 0; i < n; i++) {
+    const a = args[i];
+    const t = a instanceof Tracked ? a.trace : typeof a === "object" ? innermostTrace(a) : null;
     if (t !== null && (top === null || t.id > top.id)) top = t;
   }
   if (top === null) return prim.impl(args as VValue[], params);
   const trace = top;
   const parents: Tracked[] = [];
   const argOf: number[] = [];
-  const unboxed: Val[] = new Array(args.length);
-  const needs: boolean[] = new Array(args.length).fill(false);
+  const unboxed: Val[] = new Array(n);
+  const needs: boolean[] = new Array(n);
   let lower = false; // does any argument hold boxes of an outer trace?
-  for (let i = 0; i < args.length; i++) {
+  for (let i = 0; i < n; i++) {
     const a = lift(args[i]!, trace);
     if (a instanceof Tracked && a.trace === trace) {
       parents.push(a);
@@ -149,6 +151,7 @@ export function apply<P>(prim: Primitive<P>, args: Val[], params: P): Val {
       unboxed[i] = a.value;
       if (!a.plain) lower = true;
     } else {
+      needs[i] = false;
       unboxed[i] = a;
       if (a instanceof Tracked || (typeof a === "object" && innermostTrace(a) !== null)) lower = true;
     }

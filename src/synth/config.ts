@@ -40,7 +40,11 @@ export interface SynthConfig {
    * many steps.
    */
   warmupSteps: number;
-  /** Fraction of the remaining weights cut per stage (the smallest |w|). */
+  /**
+   * The most a stage cuts, as a fraction of the remaining weights. Weights go in order
+   * of least saliency (|w| × RMS of the source's output); the stage cuts as many as it
+   * can while the loss right after the cut stays within the acceptance threshold.
+   */
   pruneFraction: number;
   /** λ at the first stage and its ceiling; it grows by lambdaGrowth per accepted stage. */
   lambdaStart: number;
@@ -53,6 +57,8 @@ export interface SynthConfig {
    */
   acceptLoss: number;
   jumpFactor: number;
+  /** A cut whose loss is within rescueFactor × the threshold is retrained once more before judging. */
+  rescueFactor: number;
   /** Polishing at the end, with a small λ. */
   finalSteps: number;
   finalLr: number;
@@ -77,21 +83,22 @@ export function defaultConfig(overrides: Partial<SynthConfig> = {}): SynthConfig
     compat2022: false,
     network: { layers: 5, perType: 2, types: ["accum", "norm", "dot", "compare"] },
     initScale: 0.01,
-    baseSteps: 600,
-    baseLr: 0.01,
-    baseLrEnd: 0.002,
+    baseSteps: 1500,
+    baseLr: 0.003,
+    baseLrEnd: 0.003,
     baseLambda: 0.001,
-    stageSteps: 120,
-    stageLr: 0.002,
+    stageSteps: 150,
+    stageLr: 0.003,
     warmupSteps: 10,
-    pruneFraction: 0.35,
+    pruneFraction: 0.5,
     lambdaStart: 0.005,
     lambdaEnd: 0.05,
     lambdaGrowth: 1.3,
     acceptLoss: 0.02,
     jumpFactor: 2,
-    finalSteps: 1500,
-    finalLr: 0.001,
+    rescueFactor: 4,
+    finalSteps: 1000,
+    finalLr: 0.002,
     finalLambda: 0.0005,
     checkpointEvery: 25,
     es: { pairs: 32, sigma: 0.02, l2: 0.005, workers: 2 },
@@ -131,6 +138,7 @@ export function validateConfig(c: SynthConfig): void {
   num("pruneFraction", c.pruneFraction, 0, 0.9);
   num("lambdaGrowth", c.lambdaGrowth, 1);
   num("jumpFactor", c.jumpFactor, 1);
+  num("rescueFactor", c.rescueFactor, 1);
   int("checkpointEvery", c.checkpointEvery, 1);
   int("es.pairs", c.es.pairs, 1);
   num("es.sigma", c.es.sigma, 0);

@@ -3,6 +3,7 @@ export { startSynthesis, synthesize, prereg, networkFor, type SynthState, type S
 export { train, lossAndGradient, type TrainOptions, type StepInfo } from "./train.js";
 export { esGradient, createEsPool, type EsPool, type EsOptions } from "./es.js";
 export { pruneSmallest } from "./prune-smallest.js";
+export { linkSaliency, salienceOrder, pruneLeastSalient, dropLinks } from "./saliency.js";
 export { initialWeights } from "./init.js";
 export { Rng } from "./random.js";
 export { reportMarkdown, scoreOn, GENERALIZATION_SET, type Score } from "./report.js";

@@ -129,7 +129,9 @@ export function trainingSpec(history: readonly TrainingRecord[], options: Traini
     const end = next ? (r.last + next.first) / 2 : hi;
     const px = (end - start) * pxPerStep;
     // Label with the room there is: "stage 3", "3", or nothing.
-    const label = px >= 60 ? `stage ${r.stage}` : px >= 13 ? String(r.stage) : "";
+    // the synthesis records base training as stage 0 and polishing as stage -1
+    const named = r.stage === 0 ? "base" : r.stage === -1 ? "polish" : null;
+    const label = named !== null ? (px >= 40 ? named : "") : px >= 60 ? `stage ${r.stage}` : px >= 13 ? String(r.stage) : "";
     return { stage: r.stage, start, end, mid: (start + end) / 2, shaded: i % 2 === 1, label };
   });
   const boundaries = bands.slice(1).map((b) => ({ at: b.start }));

@@ -11,7 +11,7 @@ import type { VValue } from "../vvalue/types.js";
 import { defaultConfig, type SynthConfig } from "./config.js";
 import { esGradient, type EsPool } from "./es.js";
 import { initialWeights } from "./init.js";
-import { pruneSmallest } from "./prune-smallest.js";
+import { dropLinks, salienceOrder } from "./saliency.js";
 import { Rng } from "./random.js";
 import { lossAndGradient } from "./train.js";
 
@@ -53,6 +53,8 @@ export interface SynthState {
   lambda: number;
   fraction: number;
   cut: number;
+  /** Whether the current stage got its second helping of steps. */
+  extended: boolean;
   accepted: { soft: VValue; prereg: number; weights: number };
   history: HistoryEntry[];
   stages: StageRecord[];
@@ -74,7 +76,7 @@ export function startSynthesis(config: SynthConfig = defaultConfig()): SynthStat
   const weights = countLinks(soft);
   return {
     version: 1, config, phase: config.baseSteps > 0 ? "base" : "stage", stage: 0, stepInPhase: 0, totalSteps: 0,
-    soft, adam: adam().init(soft), lambda: config.lambdaStart, fraction: config.pruneFraction, cut: 0,
+    soft, adam: adam().init(soft), lambda: config.lambdaStart, fraction: config.pruneFraction, cut: 0, extended: false,
     accepted: { soft, prereg: Number.NaN, weights }, history: [], stages: [], phaseSeconds: 0, baseSeconds: 0, finalSeconds: 0,
   };
 }
@@ -140,11 +142,12 @@ async function advance(state: SynthState, net: Network, hooks: SynthHooks): Prom
     state.baseSeconds = state.phaseSeconds;
     state.accepted = { soft: state.soft, prereg: prereg(c, net, state.soft), weights: countLinks(state.soft) };
     hooks.onStage?.(state, null);
-    beginStage(state);
+    beginStage(state, net);
     return true;
   }
   if (state.phase === "stage") {
-    if (state.stepInPhase < c.stageSteps) return (await trainStep(state, net, warm(c, c.stageLr, state), state.lambda, state.stage, hooks), false);
+    const budget = state.extended ? 2 * c.stageSteps : c.stageSteps;
+    if (state.stepInPhase < budget) return (await trainStep(state, net, warm(c, c.stageLr, state), state.lambda, state.stage, hooks), false);
     endStage(state, net, hooks);
     return true;
   }
@@ -169,7 +172,7 @@ function freshAdam(soft: VValue): AdamState {
   return adam().init(soft);
 }
 
-function beginStage(state: SynthState): void {
+function beginStage(state: SynthState, net: Network): void {
   const c = state.config;
   const n = state.accepted.weights;
   state.phaseSeconds = 0;
@@ -182,8 +185,25 @@ function beginStage(state: SynthState): void {
   }
   state.phase = "stage";
   state.stage += 1;
-  state.cut = Math.max(1, Math.min(Math.floor(state.fraction * n), n - c.targetWeights));
-  state.soft = pruneSmallest(state.accepted.soft, state.cut);
+  state.extended = false;
+  // The largest cut, in order of least saliency and at most `fraction` of the weights,
+  // whose immediate loss (before any retraining) stays within the acceptance
+  // threshold: found by bisection with plain forward runs, which cost little.
+  const kMax = Math.max(1, Math.min(Math.floor(state.fraction * n), n - c.targetWeights));
+  const threshold = Math.max(c.acceptLoss, c.jumpFactor * state.accepted.prereg);
+  const order = salienceOrder(net, state.accepted.soft, c.samples);
+  const cutOf = (k: number): VValue => dropLinks(state.accepted.soft, order.slice(0, k));
+  let lo = 1, hi = kMax;
+  if (prereg(c, net, cutOf(kMax)) <= threshold) lo = kMax;
+  else {
+    while (lo < hi - 1) {
+      const mid = (lo + hi) >> 1;
+      if (prereg(c, net, cutOf(mid)) <= threshold) lo = mid;
+      else hi = mid;
+    }
+  }
+  state.cut = lo;
+  state.soft = cutOf(lo);
   state.adam = freshAdam(state.soft);
 }
 
@@ -192,6 +212,11 @@ function endStage(state: SynthState, net: Network, hooks: SynthHooks): void {
   const p = prereg(c, net, state.soft);
   const threshold = Math.max(c.acceptLoss, c.jumpFactor * state.accepted.prereg);
   const accepted = p <= threshold;
+  if (!accepted && !state.extended && p <= c.rescueFactor * threshold) {
+    // a moderate jump: give the cut network a second stage's worth of steps first
+    state.extended = true;
+    return;
+  }
   const record: StageRecord = {
     stage: state.stage, lambda: state.lambda, weightsBefore: state.accepted.weights, cut: state.cut,
     weightsAfter: state.accepted.weights - state.cut, preregBefore: state.accepted.prereg, preregAfter: p,
@@ -217,7 +242,7 @@ function endStage(state: SynthState, net: Network, hooks: SynthHooks): void {
     if (Math.floor(state.fraction * state.accepted.weights) < 1) state.fraction = 1 / state.accepted.weights;
   }
   hooks.onStage?.(state, record);
-  beginStage(state);
+  beginStage(state, net);
 }
 
 async function trainStep(

@@ -310,7 +310,8 @@ describe("renderTrainingSvg", () => {
     expect(svg.startsWith("<svg")).toBe(true);
     expectWellFormedSvg(svg);
     const texts = svgTexts(svg);
-    for (const t of ["Three stages", "total loss", "prereg", "loss (log scale)", "training step", "stage 0", "stage 1", "stage 2"])
+    // stage 0 is the synthesis's base training
+    for (const t of ["Three stages", "total loss", "prereg", "loss (log scale)", "training step", "base", "stage 1", "stage 2"])
       expect(texts).toContain(t);
     expect(texts.some((t) => t.startsWith("soft weights"))).toBe(true);
     expect(svg).toContain('aria-roledescription="line mark"');

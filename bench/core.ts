@@ -1,0 +1,335 @@
+/**
+ * Core suite: four small workloads written once with vgrad operations and once with
+ * @tensorflow/tfjs (CPU backend), each timed forward (plain values / no tape) and with
+ * its gradient, in the same process.
+ */
+import {
+  add, dot, get, linearCombination, mul, sub, sum, tanh, valueAndGradient, type VValue,
+} from "../src/index.js";
+import { measure, type Settings } from "./harness.js";
+import type { CoreRow, Measurement, TargetCheck } from "./report.js";
+
+type TF = typeof import("@tensorflow/tfjs");
+type Tensor = import("@tensorflow/tfjs").Tensor;
+type Tree = { [key: string]: VValue };
+
+/** A small deterministic PRNG (mulberry32), so every run sees the same numbers. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const names = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+
+function sumSquares(v: VValue): number {
+  if (typeof v === "number") return v * v;
+  let s = 0;
+  for (const k in v) s += sumSquares(v[k]!);
+  return s;
+}
+
+/** A workload: the same function in vgrad and in tfjs, plus its arguments. */
+interface Workload {
+  id: string;
+  label: string;
+  description: string;
+  vgradForward: () => number;
+  vgradGradient: () => { value: number; gradient: VValue[] };
+  /** Returns the loss as a number (read with dataSync, inside tf.tidy). */
+  tfjsForward: () => number;
+  /** Returns the loss and the squared norm of all gradients (read inside tf.tidy). */
+  tfjsGradient: (read: boolean) => { value: number; gradSq: number };
+  /** The workload's long-lived tensors, disposed after it is measured. */
+  tensors: Tensor[];
+}
+
+// --- (a) a chain of 1000 scalar operations ----------------------------------------------
+function scalarChain(tf: TF): Workload {
+  const OPS = 1000;
+  const x0 = 0.5, w = 0.9, b = 0.1;
+  const chain = (x: VValue, wv: VValue, bv: VValue): VValue => {
+    for (let k = 0; k < OPS; k++) {
+      const r = k % 3;
+      x = r === 0 ? mul(x, wv) : r === 1 ? add(x, bv) : tanh(x);
+    }
+    return x;
+  };
+  const chainTf = (x: Tensor, wv: Tensor, bv: Tensor): Tensor => {
+    for (let k = 0; k < OPS; k++) {
+      const r = k % 3;
+      x = r === 0 ? tf.mul(x, wv) : r === 1 ? tf.add(x, bv) : tf.tanh(x);
+    }
+    return x;
+  };
+  const args = [tf.scalar(x0), tf.scalar(w), tf.scalar(b)];
+  const g = tf.valueAndGrads((...a: Tensor[]) => chainTf(a[0]!, a[1]!, a[2]!) as import("@tensorflow/tfjs").Scalar);
+  return {
+    id: "scalar-chain",
+    label: "(a) 1000-op scalar chain",
+    description:
+      "x ← x·w, x ← x + b, x ← tanh(x), repeated to 1000 operations on numbers (vgrad) / rank-0 tensors (tfjs); gradient with respect to x₀, w, b.",
+    vgradForward: () => chain(x0, w, b) as number,
+    vgradGradient: () => valueAndGradient(chain, x0, w, b),
+    tfjsForward: () => tf.tidy(() => chainTf(args[0]!, args[1]!, args[2]!).dataSync()[0]!),
+    tfjsGradient: (read) => tf.tidy(() => readGrads(g(args), read)),
+    tensors: args,
+  };
+}
+
+function readGrads(r: { value: Tensor; grads: Tensor[] }, read: boolean): { value: number; gradSq: number } {
+  const value = r.value.dataSync()[0]!;
+  let gradSq = 0;
+  if (read) for (const t of r.grads) for (const x of t.dataSync()) gradSq += x * x;
+  return { value, gradSq };
+}
+
+// --- (b) elementwise ops on a 1000-leaf tree ---------------------------------------------
+function elementwise(tf: TF): Workload {
+  const rand = rng(2);
+  const flat: number[] = [];
+  const t: Tree = {};
+  for (const gname of names("g", 10)) {
+    const group: Tree = {};
+    for (const u of names("u", 100)) {
+      const x = 2 * rand() - 1;
+      group[u] = x;
+      flat.push(x);
+    }
+    t[gname] = group;
+  }
+  const f = (v: VValue): VValue => sum(tanh(mul(v, v)));
+  const fTf = (v: Tensor): Tensor => tf.sum(tf.tanh(tf.mul(v, v)));
+  const arg = tf.tensor1d(flat);
+  const g = tf.valueAndGrads((v: Tensor) => fTf(v) as import("@tensorflow/tfjs").Scalar);
+  return {
+    id: "tree-1000",
+    label: "(b) sum(tanh(t⊙t)), 1000 leaves",
+    description:
+      "A tree of 10 subtrees × 100 leaves (vgrad) / a 1000-vector (tfjs): sum(tanh(mul(t, t))); gradient with respect to t.",
+    vgradForward: () => f(t) as number,
+    vgradGradient: () => valueAndGradient(f, t),
+    tfjsForward: () => tf.tidy(() => fTf(arg).dataSync()[0]!),
+    tfjsGradient: (read) => tf.tidy(() => readGrads(g([arg]), read)),
+    tensors: [arg],
+  };
+}
+
+// --- (c) linearCombination of 50 trees of 20 keys ---------------------------------------
+function linComb(tf: TF): Workload {
+  const N = 50, K = 20;
+  const rand = rng(3);
+  const keys = names("k", K);
+  const coeffs = Array.from({ length: N }, () => 2 * rand() - 1);
+  const trees: Tree[] = [];
+  const matrix: number[][] = [];
+  for (let i = 0; i < N; i++) {
+    const tr: Tree = {};
+    const row: number[] = [];
+    for (const k of keys) {
+      const x = 2 * rand() - 1;
+      tr[k] = x;
+      row.push(x);
+    }
+    trees.push(tr);
+    matrix.push(row);
+  }
+  const f = (...a: VValue[]): VValue => {
+    const l = linearCombination(a.slice(0, N), a.slice(N));
+    return dot(l, l);
+  };
+  const fTf = (c: Tensor, m: Tensor): Tensor => {
+    const l = tf.matMul(c as import("@tensorflow/tfjs").Tensor2D, m as import("@tensorflow/tfjs").Tensor2D);
+    return tf.sum(tf.mul(l, l));
+  };
+  const c = tf.tensor2d([coeffs]);
+  const m = tf.tensor2d(matrix);
+  const g = tf.valueAndGrads((ct: Tensor, mt: Tensor) => fTf(ct, mt) as import("@tensorflow/tfjs").Scalar);
+  const args: VValue[] = [...coeffs, ...trees];
+  return {
+    id: "lincomb-50x20",
+    label: "(c) linearCombination 50 × 20 keys",
+    description:
+      "l = Σᵢ cᵢ·tᵢ over 50 trees of 20 keys, loss ⟨l, l⟩ (vgrad: one linearCombination; tfjs: a [1,50]×[50,20] matMul); gradient with respect to all 50 coefficients and all 50 trees.",
+    vgradForward: () => f(...args) as number,
+    vgradGradient: () => valueAndGradient(f, ...args),
+    tfjsForward: () => tf.tidy(() => fTf(c, m).dataSync()[0]!),
+    tfjsGradient: (read) => tf.tidy(() => readGrads(g([c, m]), read)),
+    tensors: [c, m],
+  };
+}
+
+// --- (d) a 3-layer 32-wide tanh MLP with tree weights -----------------------------------
+function mlp(tf: TF): Workload {
+  const WIDTH = 32, LAYERS = 3;
+  const rand = rng(4);
+  const unitNames = [names("x", WIDTH), ...Array.from({ length: LAYERS }, (_, l) => names(`h${l + 1}-`, WIDTH))];
+  const params: Tree = {};
+  const tfParams: Tensor[] = [];
+  const scaleW = 1 / Math.sqrt(WIDTH);
+  for (let l = 1; l <= LAYERS; l++) {
+    const ins = unitNames[l - 1]!, outs = unitNames[l]!;
+    const W: Tree = {};
+    const wRows: number[][] = [];
+    for (const i of ins) {
+      const col: Tree = {};
+      const row: number[] = [];
+      for (const o of outs) {
+        const x = scaleW * (2 * rand() - 1) * Math.sqrt(3);
+        col[o] = x;
+        row.push(x);
+      }
+      W[i] = col;
+      wRows.push(row);
+    }
+    const b: Tree = {};
+    const bRow: number[] = [];
+    for (const o of outs) {
+      const x = 0.1 * (2 * rand() - 1);
+      b[o] = x;
+      bRow.push(x);
+    }
+    params[`layer-${l}`] = { W, b };
+    tfParams.push(tf.tensor2d(wRows), tf.tensor1d(bRow));
+  }
+  const xs = unitNames[0]!.map(() => 2 * rand() - 1);
+  const ys = unitNames[LAYERS]!.map(() => 2 * rand() - 1);
+  const x: Tree = Object.fromEntries(unitNames[0]!.map((n, i) => [n, xs[i]!]));
+  const y: Tree = Object.fromEntries(unitNames[LAYERS]!.map((n, i) => [n, ys[i]!]));
+
+  // Each layer is one linearCombination: h' = tanh(Σᵢ h[i] · W[i] + b), W[i] a tree over output units.
+  const net = (P: VValue): VValue => {
+    let h: VValue = x;
+    for (let l = 1; l <= LAYERS; l++) {
+      const L = get(P, `layer-${l}`);
+      const W = get(L, "W");
+      const ins = unitNames[l - 1]!;
+      h = tanh(add(linearCombination(ins.map((n) => get(h, n)), ins.map((n) => get(W, n))), get(L, "b")));
+    }
+    const e = sub(h, y);
+    return dot(e, e);
+  };
+  const xT = tf.tensor2d([xs]);
+  const yT = tf.tensor2d([ys]);
+  const netTf = (p: Tensor[]): Tensor => {
+    let h: Tensor = xT;
+    for (let l = 0; l < LAYERS; l++) {
+      h = tf.tanh(tf.add(tf.matMul(h as import("@tensorflow/tfjs").Tensor2D, p[2 * l] as import("@tensorflow/tfjs").Tensor2D), p[2 * l + 1]!));
+    }
+    const e = tf.sub(h, yT);
+    return tf.sum(tf.mul(e, e));
+  };
+  const g = tf.valueAndGrads((...p: Tensor[]) => netTf(p) as import("@tensorflow/tfjs").Scalar);
+  return {
+    id: "mlp-3x32",
+    label: "(d) 3-layer 32-wide tanh MLP",
+    description:
+      "Input 32, three tanh layers of 32 units, loss ‖h₃ − y‖², batch 1. vgrad: weights are trees keyed by unit names ({layer-l: {W: {in: {out: w}}, b: {out: b}}}), each layer one linearCombination of weight columns with get-read activations; tfjs: matMul + add + tanh. Gradient with respect to all 3 168 weights and biases.",
+    vgradForward: () => net(params) as number,
+    vgradGradient: () => valueAndGradient(net, params),
+    tfjsForward: () => tf.tidy(() => netTf(tfParams).dataSync()[0]!),
+    tfjsGradient: (read) => tf.tidy(() => readGrads(g(tfParams), read)),
+    tensors: [...tfParams, xT, yT],
+  };
+}
+
+/** DESIGN.md's target for gradient time / forward time. */
+const RATIO_TARGET = 3;
+
+const WORKLOADS: ReadonlyArray<readonly [string, (tf: TF) => Workload]> = [
+  ["scalar-chain", scalarChain],
+  ["tree-1000", elementwise],
+  ["lincomb-50x20", linComb],
+  ["mlp-3x32", mlp],
+];
+/** The workload ids of this suite, for filtering. */
+export const CORE_IDS: readonly string[] = WORKLOADS.map(([id]) => id);
+
+/** Loads tfjs with its pure-JS CPU backend (prod mode: no debug checks, no Node banner). */
+async function loadTf(): Promise<TF> {
+  const tf = await import("@tensorflow/tfjs");
+  tf.enableProdMode();
+  await tf.setBackend("cpu");
+  await tf.ready();
+  return tf;
+}
+
+function relClose(a: number, b: number, rel: number): boolean {
+  return Math.abs(a - b) <= rel * Math.max(Math.abs(a), Math.abs(b), 1e-12);
+}
+
+export async function runCore(
+  settings: Settings,
+  filter: (id: string) => boolean,
+): Promise<{ rows: CoreRow[]; targets: TargetCheck[] }> {
+  const tf = await loadTf();
+  const rows: CoreRow[] = [];
+  for (const [id, make] of WORKLOADS) {
+    if (!filter(id)) continue;
+    const before = tf.memory().numTensors;
+    const w = make(tf);
+    // same workload check: loss and gradient norm from both libraries
+    const vr = w.vgradGradient();
+    const tr = w.tfjsGradient(true);
+    const vForward = w.vgradForward();
+    const tForward = w.tfjsForward();
+    const vgradGradNorm = Math.sqrt(vr.gradient.reduce<number>((s, g) => s + sumSquares(g), 0));
+    const tfjsGradNorm = Math.sqrt(tr.gradSq);
+    const ok = relClose(vr.value, tr.value, 1e-4) && relClose(vForward, vr.value, 1e-12) &&
+      relClose(tForward, tr.value, 1e-6) && relClose(vgradGradNorm, tfjsGradNorm, 1e-3);
+
+    const [vf, vg, tfw, tgr] = measure(w.label, [
+      { name: "vgrad forward", fn: w.vgradForward },
+      { name: "vgrad valueAndGradient", fn: w.vgradGradient },
+      { name: "tfjs forward", fn: w.tfjsForward },
+      { name: "tfjs valueAndGrads", fn: () => w.tfjsGradient(false) },
+    ], settings) as [Measurement, Measurement, Measurement, Measurement];
+    tf.dispose(w.tensors);
+    const leaked = tf.memory().numTensors - before;
+    if (leaked !== 0) process.stderr.write(`  warning: ${w.id} leaked ${leaked} tensors\n`);
+    rows.push({
+      id: w.id,
+      label: w.label,
+      description: w.description,
+      vgradForward: vf,
+      vgradGradient: vg,
+      tfjsForward: tfw,
+      tfjsGradient: tgr,
+      gradientOverForward: vg.medianMs / vf.medianMs,
+      tfjsGradientOverForward: tgr.medianMs / tfw.medianMs,
+      forwardVsTfjs: vf.medianMs / tfw.medianMs,
+      gradientVsTfjs: vg.medianMs / tgr.medianMs,
+      check: { vgradValue: vr.value, tfjsValue: tr.value, vgradGradNorm, tfjsGradNorm, ok },
+    });
+  }
+  const targets: TargetCheck[] = [];
+  for (const r of rows) {
+    targets.push({
+      what: `${r.label}: gradient/forward`,
+      target: `≤ ${RATIO_TARGET}`,
+      measured: `${r.gradientOverForward.toFixed(2)}`,
+      ratio: r.gradientOverForward / RATIO_TARGET,
+      met: r.gradientOverForward <= RATIO_TARGET,
+    });
+    targets.push({
+      what: `${r.label}: vgrad vs tfjs (gradient)`,
+      target: "faster (< 1)",
+      measured: `${r.gradientVsTfjs.toFixed(3)}`,
+      ratio: r.gradientVsTfjs,
+      met: r.gradientVsTfjs < 1,
+    });
+    targets.push({
+      what: `${r.label}: vgrad vs tfjs (forward)`,
+      target: "faster (< 1)",
+      measured: `${r.forwardVsTfjs.toFixed(3)}`,
+      ratio: r.forwardVsTfjs,
+      met: r.forwardVsTfjs < 1,
+    });
+  }
+  return { rows, targets };
+}

@@ -1,0 +1,90 @@
+/**
+ * DMM suite: the 140-cycle detector loss on "test string." (SPEC-DMM §5) for three 2022
+ * soft matrices — forward, loss + gradient, and a full Adam training step.
+ */
+import { readFileSync } from "node:fs";
+import { adam, type AdamState, type VValue } from "../src/index.js";
+import { countLinks, detectorLoss, layeredNetwork, liveNetwork, parseMatrix, withSoft } from "../src/dmm/index.js";
+import { lossAndGradient } from "../src/synth/train.js";
+import { measure, type Settings } from "./harness.js";
+import type { DmmRow, Measurement, TargetCheck } from "./report.js";
+
+const DATA = new URL("../data/dmm-2022/", import.meta.url);
+const SAMPLES = [{ text: "test string.", cycles: 140 }];
+/** The networks measured: id, file. */
+export const NETWORKS: ReadonlyArray<readonly [string, string]> = [
+  ["dmm-1486", "initial-matrix.json"],
+  ["dmm-109", "sparse16-after-2500-steps-matrix.json"],
+  ["dmm-19", "sparse20-after-100-steps-matrix.json"],
+];
+
+/** Targets of the brief: a full training step of the 1486-weight network, and gradient/forward. */
+export const STEP_TARGET_MS = 150;
+export const RATIO_TARGET = 3;
+
+export function runDmm(settings: Settings, filter: (id: string) => boolean): { rows: DmmRow[]; targets: TargetCheck[] } {
+  const net = layeredNetwork().network;
+  const rows: DmmRow[] = [];
+  for (const [id, file] of NETWORKS) {
+    if (!filter(id)) continue;
+    const soft = parseMatrix(readFileSync(new URL(file, DATA), "utf8"), net, file);
+    const options = { samples: SAMPLES };
+    const forward = (): number => detectorLoss(liveNetwork(withSoft(net, soft)), soft, options).loss as number;
+    const gradient = (): unknown => lossAndGradient(net, soft, options);
+
+    // the training step trains for real: weights and Adam state carry over between calls
+    const opt = adam({ lr: 0.001 });
+    let w: VValue = soft;
+    let state: AdamState = opt.init(soft);
+    const step = (): number => {
+      const r = lossAndGradient(net, w, options);
+      ({ params: w, state } = opt.step(w, r.gradient, state));
+      return r.loss;
+    };
+
+    const loss = forward();
+    const check = lossAndGradient(net, soft, options).loss;
+    if (Math.abs(check - loss) > 1e-9 * Math.max(1, Math.abs(loss))) {
+      throw new Error(`${file}: forward loss ${loss} differs from lossAndGradient's ${check}`);
+    }
+    const label = `${file} (${countLinks(soft)} weights)`;
+    const [f, g, s] = measure(label, [
+      { name: "forward", fn: forward },
+      { name: "loss + gradient", fn: gradient },
+      { name: "Adam step", fn: step },
+    ], settings) as [Measurement, Measurement, Measurement];
+    rows.push({
+      id,
+      file,
+      weights: countLinks(soft),
+      liveNeurons: Object.keys(liveNetwork(withSoft(net, soft)).neurons).length,
+      loss,
+      forward: f,
+      gradient: g,
+      step: s,
+      gradientOverForward: g.medianMs / f.medianMs,
+      stepOverForward: s.medianMs / f.medianMs,
+    });
+  }
+  const targets: TargetCheck[] = [];
+  const big = rows.find((r) => r.id === "dmm-1486");
+  if (big !== undefined) {
+    targets.push({
+      what: "full Adam step, 1486-weight network",
+      target: `≤ ${STEP_TARGET_MS} ms`,
+      measured: `${big.step.medianMs.toFixed(1)} ms`,
+      ratio: big.step.medianMs / STEP_TARGET_MS,
+      met: big.step.medianMs <= STEP_TARGET_MS,
+    });
+  }
+  for (const r of rows) {
+    targets.push({
+      what: `gradient/forward, ${r.weights}-weight network`,
+      target: `≤ ${RATIO_TARGET}`,
+      measured: r.gradientOverForward.toFixed(2),
+      ratio: r.gradientOverForward / RATIO_TARGET,
+      met: r.gradientOverForward <= RATIO_TARGET,
+    });
+  }
+  return { rows, targets };
+}

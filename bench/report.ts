@@ -1,0 +1,218 @@
+/**
+ * The shape of bench/results/*.json and its rendering as Markdown tables (used both
+ * for the run's stdout and by to-markdown.ts, so the docs table can be regenerated).
+ */
+import { execFileSync } from "node:child_process";
+import { createRequire } from "node:module";
+import * as os from "node:os";
+
+/** One benchmark's statistics, in milliseconds per call. */
+export interface Measurement {
+  name: string;
+  meanMs: number;
+  medianMs: number;
+  /** benchmark.js's relative margin of error of the mean, in percent. */
+  rmePct: number;
+  samples: number;
+}
+
+/** Where and how a result was measured. */
+export interface Machine {
+  cpu: string;
+  cores: number;
+  platform: string;
+  node: string;
+  /** ISO date-time at the start of the run. */
+  date: string;
+  /** The command line, as it would be typed. */
+  command: string;
+  /** os.loadavg() (1, 5, 15 min) at the start and at the end of the suite. */
+  loadStart: number[];
+  loadEnd: number[];
+  git: string;
+  versions: Record<string, string>;
+  settings: { minSamples: number; maxTime: number; quick: boolean };
+}
+
+/** A target from DESIGN.md / the brief, checked on the medians. */
+export interface TargetCheck {
+  what: string;
+  target: string;
+  measured: string;
+  /** measured ÷ limit: ≤ 1 when met; how far off when not. */
+  ratio: number;
+  met: boolean;
+}
+
+export interface CoreRow {
+  id: string;
+  label: string;
+  description: string;
+  vgradForward: Measurement;
+  vgradGradient: Measurement;
+  tfjsForward: Measurement;
+  tfjsGradient: Measurement;
+  /** Ratios of medians. */
+  gradientOverForward: number;
+  tfjsGradientOverForward: number;
+  forwardVsTfjs: number;
+  gradientVsTfjs: number;
+  /** The loss and gradient norm from both libraries (a same-workload check). */
+  check: { vgradValue: number; tfjsValue: number; vgradGradNorm: number; tfjsGradNorm: number; ok: boolean };
+}
+
+export interface DmmRow {
+  id: string;
+  file: string;
+  weights: number;
+  liveNeurons: number;
+  loss: number;
+  forward: Measurement;
+  gradient: Measurement;
+  step: Measurement;
+  gradientOverForward: number;
+  stepOverForward: number;
+}
+
+export interface SuiteResult<R> {
+  suite: string;
+  machine: Machine;
+  rows: R[];
+  targets: TargetCheck[];
+}
+
+const require = createRequire(import.meta.url);
+function versionOf(pkg: string): string {
+  try {
+    return (require(`${pkg}/package.json`) as { version: string }).version;
+  } catch {
+    return "?";
+  }
+}
+
+function gitDescribe(): string {
+  try {
+    const head = execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    const dirty = execFileSync("git", ["status", "--porcelain", "--", "src"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    return dirty === "" ? head : `${head} + uncommitted changes in src/`;
+  } catch {
+    return "?";
+  }
+}
+
+/** Taken once, when the benchmark code is loaded (commits made during a run do not count). */
+const GIT = gitDescribe();
+
+/** Machine and run information, taken at the start of a suite. */
+export function machineInfo(command: string, settings: Machine["settings"], date: Date): Machine {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model.trim() ?? "?",
+    cores: cpus.length,
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    date: date.toISOString(),
+    command,
+    loadStart: os.loadavg(),
+    loadEnd: [],
+    git: GIT,
+    versions: { benchmark: versionOf("benchmark"), "@tensorflow/tfjs": versionOf("@tensorflow/tfjs"), v8: process.versions.v8 },
+    settings,
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// formatting
+
+/** A duration with a unit that keeps three significant digits readable. */
+export function fmtTime(ms: number): string {
+  if (!Number.isFinite(ms)) return String(ms);
+  if (ms < 1e-3) return `${(ms * 1e6).toPrecision(3)} ns`;
+  if (ms < 1) return `${(ms * 1e3).toPrecision(3)} µs`;
+  if (ms < 1000) return `${ms.toPrecision(3)} ms`;
+  return `${(ms / 1000).toPrecision(3)} s`;
+}
+
+export function fmtRatio(r: number): string {
+  return `${r >= 10 ? r.toPrecision(3) : r >= 0.1 ? r.toFixed(2) : r.toPrecision(2)}×`;
+}
+
+/** vgrad time / peer time, spelled out as "faster"/"slower". */
+export function fmtVs(r: number): string {
+  if (!Number.isFinite(r) || r <= 0) return String(r);
+  return r <= 1 ? `${fmtRatio(r)} (${(1 / r).toPrecision(3)}× faster)` : `${fmtRatio(r)} (${r.toPrecision(3)}× slower)`;
+}
+
+const cell = (m: Measurement): string => `${fmtTime(m.medianMs)} ±${m.rmePct.toFixed(0)}%`;
+
+/** A Markdown table with padded columns (readable as plain text too). */
+export function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (r: readonly string[]): string => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
+  return [line(header), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...rows.map(line)].join("\n");
+}
+
+const load = (l: readonly number[]): string => (l.length === 0 ? "?" : l.map((x) => x.toFixed(2)).join(", "));
+
+export function renderMachine(m: Machine): string {
+  const mode = m.settings.quick ? "quick mode" : "full mode";
+  return [
+    `- Machine: ${m.cpu} (${m.cores} logical cores), ${m.platform}; Node ${m.node} (V8 ${m.versions["v8"] ?? "?"}); ` +
+      `benchmark.js ${m.versions["benchmark"] ?? "?"}, @tensorflow/tfjs ${m.versions["@tensorflow/tfjs"] ?? "?"} (CPU backend)`,
+    `- Date: ${m.date}; source: ${m.git}`,
+    `- Command: \`${m.command}\` (${mode}: minSamples ${m.settings.minSamples}, maxTime ${m.settings.maxTime} s per benchmark)`,
+    `- Load average (1, 5, 15 min): ${load(m.loadStart)} at the start, ${load(m.loadEnd)} at the end of the suite`,
+  ].join("\n");
+}
+
+export function renderCore(r: SuiteResult<CoreRow>): string {
+  const rows = r.rows.map((w) => [
+    w.label,
+    cell(w.vgradForward),
+    cell(w.vgradGradient),
+    fmtRatio(w.gradientOverForward),
+    cell(w.tfjsForward),
+    cell(w.tfjsGradient),
+    fmtRatio(w.tfjsGradientOverForward),
+    fmtVs(w.forwardVsTfjs),
+    fmtVs(w.gradientVsTfjs),
+    w.check.ok ? "ok" : "MISMATCH",
+  ]);
+  return table(
+    ["workload", "vgrad forward", "vgrad value+grad", "grad/fwd", "tfjs forward", "tfjs valueAndGrads", "tfjs grad/fwd", "vgrad/tfjs forward", "vgrad/tfjs gradient", "same value"],
+    rows,
+  );
+}
+
+export function renderDmm(r: SuiteResult<DmmRow>): string {
+  const both = (m: Measurement): string => `${fmtTime(m.medianMs)} / ${fmtTime(m.meanMs)} ±${m.rmePct.toFixed(0)}%`;
+  const rows = r.rows.map((w) => [
+    `${w.file} (${w.weights} weights, ${w.liveNeurons} live neurons)`,
+    both(w.forward),
+    both(w.gradient),
+    fmtRatio(w.gradientOverForward),
+    both(w.step),
+    fmtRatio(w.stepOverForward),
+  ]);
+  return table(
+    ["network", "forward (loss), median / mean", "loss + gradient, median / mean", "grad/fwd", "Adam step, median / mean", "step/fwd"],
+    rows,
+  );
+}
+
+export function renderTargets(targets: readonly TargetCheck[]): string {
+  return table(
+    ["target", "wanted", "measured (medians)", "measured ÷ limit", "met?"],
+    targets.map((t) => [t.what, t.target, t.measured, (typeof t.ratio === "number" ? fmtRatio(t.ratio) : "?"), t.met ? "yes" : "**no**"]),
+  );
+}
+
+/** Times are medians over benchmark.js samples, ± its relative margin of error of the mean. */
+export const LEGEND =
+  "Times are medians of benchmark.js samples (± is benchmark.js's relative margin of error of the mean); ratios are ratios of medians measured in the same process. vgrad/tfjs < 1 means vgrad is faster.";
+
+/** A whole suite result as Markdown. */
+export function renderSuite(r: SuiteResult<CoreRow> | SuiteResult<DmmRow>): string {
+  const body = r.suite === "core" ? renderCore(r as SuiteResult<CoreRow>) : renderDmm(r as SuiteResult<DmmRow>);
+  return [renderMachine(r.machine), "", body, "", renderTargets(r.targets)].join("\n");
+}
