@@ -8,22 +8,12 @@ import {
 } from "../src/index.js";
 import { measure, type Settings } from "./harness.js";
 import type { CoreRow, Measurement, TargetCheck } from "./report.js";
+import { makeRng } from "../src/testing/random.js";
 
 type TF = typeof import("@tensorflow/tfjs");
 type Tensor = import("@tensorflow/tfjs").Tensor;
 type Tree = { [key: string]: VValue };
 
-/** A small deterministic PRNG (mulberry32), so every run sees the same numbers. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const names = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 
@@ -91,7 +81,7 @@ function readGrads(r: { value: Tensor; grads: Tensor[] }, read: boolean): { valu
 
 // --- (b) elementwise ops on a 1000-leaf tree ---------------------------------------------
 function elementwise(tf: TF): Workload {
-  const rand = rng(2);
+  const rand = makeRng(2);
   const flat: number[] = [];
   const t: Tree = {};
   for (const gname of names("g", 10)) {
@@ -123,7 +113,7 @@ function elementwise(tf: TF): Workload {
 // --- (c) linearCombination of 50 trees of 20 keys ---------------------------------------
 function linComb(tf: TF): Workload {
   const N = 50, K = 20;
-  const rand = rng(3);
+  const rand = makeRng(3);
   const keys = names("k", K);
   const coeffs = Array.from({ length: N }, () => 2 * rand() - 1);
   const trees: Tree[] = [];
@@ -167,7 +157,7 @@ function linComb(tf: TF): Workload {
 // --- (d) a 3-layer 32-wide tanh MLP with tree weights -----------------------------------
 function mlp(tf: TF): Workload {
   const WIDTH = 32, LAYERS = 3;
-  const rand = rng(4);
+  const rand = makeRng(4);
   const unitNames = [names("x", WIDTH), ...Array.from({ length: LAYERS }, (_, l) => names(`h${l + 1}-`, WIDTH))];
   const params: Tree = {};
   const tfParams: Tensor[] = [];

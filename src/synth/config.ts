@@ -59,6 +59,11 @@ export interface SynthConfig {
   jumpFactor: number;
   /** A cut whose loss is within rescueFactor × the threshold is retrained once more before judging. */
   rescueFactor: number;
+  /**
+   * How far the loss right after a cut (before retraining) may exceed the acceptance
+   * threshold when the cut size is chosen: larger cuts, fewer stages, more retraining.
+   */
+  cutFactor: number;
   /** Polishing at the end, with a small λ. */
   finalSteps: number;
   finalLr: number;
@@ -94,9 +99,10 @@ export function defaultConfig(overrides: Partial<SynthConfig> = {}): SynthConfig
     lambdaStart: 0.005,
     lambdaEnd: 0.05,
     lambdaGrowth: 1.3,
-    acceptLoss: 0.02,
+    acceptLoss: 0.03,
     jumpFactor: 2,
     rescueFactor: 4,
+    cutFactor: 20,
     finalSteps: 1000,
     finalLr: 0.002,
     finalLambda: 0.0005,
@@ -139,6 +145,7 @@ export function validateConfig(c: SynthConfig): void {
   num("lambdaGrowth", c.lambdaGrowth, 1);
   num("jumpFactor", c.jumpFactor, 1);
   num("rescueFactor", c.rescueFactor, 1);
+  num("cutFactor", c.cutFactor, 1);
   int("checkpointEvery", c.checkpointEvery, 1);
   int("es.pairs", c.es.pairs, 1);
   num("es.sigma", c.es.sigma, 0);

@@ -187,10 +187,10 @@ function beginStage(state: SynthState, net: Network): void {
   state.stage += 1;
   state.extended = false;
   // The largest cut, in order of least saliency and at most `fraction` of the weights,
-  // whose immediate loss (before any retraining) stays within the acceptance
-  // threshold: found by bisection with plain forward runs, which cost little.
+  // whose immediate loss (before any retraining) stays within cutFactor × the
+  // acceptance threshold: found by bisection with plain forward runs, which cost little.
   const kMax = Math.max(1, Math.min(Math.floor(state.fraction * n), n - c.targetWeights));
-  const threshold = Math.max(c.acceptLoss, c.jumpFactor * state.accepted.prereg);
+  const threshold = c.cutFactor * Math.max(c.acceptLoss, c.jumpFactor * state.accepted.prereg);
   const order = salienceOrder(net, state.accepted.soft, c.samples);
   const cutOf = (k: number): VValue => dropLinks(state.accepted.soft, order.slice(0, k));
   let lo = 1, hi = kMax;

@@ -17,18 +17,8 @@ import {
   valueAndGradient,
   type VValue,
 } from "../../src/index.js";
+import { makeRng } from "../../src/testing/random.js";
 
-/** A seeded generator (mulberry32). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SOURCES = ["a", "b", "c", "d"];
 const SOURCE_FIELDS = ["f", "g"];
@@ -53,7 +43,7 @@ function randomValue(rand: () => number, nested: boolean): VValue {
 }
 
 function randomCase(seed: number, nested: boolean): Case {
-  const rand = mulberry32(seed);
+  const rand = makeRng(seed);
   const w = () => Math.round((rand() * 2 - 1) * 1000) / 1000;
   const soft: Link[] = [], hard: Link[] = [];
   for (const t of TARGETS)
@@ -87,7 +77,7 @@ function reference({ soft, hard, y }: Case): VValue {
 
 /** A fixed cotangent-like tree over every place x can have a value. */
 function probe(seed: number): VValue {
-  const rand = mulberry32(seed);
+  const rand = makeRng(seed);
   const out: Record<string, Record<string, VValue>> = {};
   for (const t of TARGETS) {
     out[t] = {};

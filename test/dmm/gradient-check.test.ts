@@ -20,6 +20,7 @@ import {
 } from "../../src/dmm/index.js";
 import { lossAndGradient } from "../../src/synth/train.js";
 import { add, get, primal, square, stopGradient, sub, valueAndGradient, type VValue } from "../../src/index.js";
+import { makeRng } from "../../src/testing/random.js";
 
 const TEXT = "test string.";
 
@@ -100,17 +101,6 @@ describe("the 2022 gradient check vector (SPEC §5)", () => {
   });
 });
 
-/** A seeded generator (mulberry32), for a reproducible choice of weights. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** `count` distinct items of `pool`, chosen by `rand`, that are not in `taken`. */
 function choose<T>(pool: readonly T[], count: number, rand: () => number, taken: Set<T>): T[] {
@@ -134,7 +124,7 @@ describe("the exact gradient of the 140-cycle loss at initial-matrix.json", () =
     const compat = lossAndGradient(network, initial, { ...options, compat2022: true }).gradient;
 
     const links = linksOf(initial);
-    const rand = mulberry32(20220501);
+    const rand = makeRng(20220501);
     const taken = new Set<Link>();
     // into an accumulator's dict-2: the weight's effect is stored in memory and
     // reaches the loss over all later cycles
