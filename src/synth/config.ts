@@ -64,6 +64,8 @@ export interface SynthConfig {
    * threshold when the cut size is chosen: larger cuts, fewer stages, more retraining.
    */
   cutFactor: number;
+  /** Pruning stops after this many single-weight cuts in a row fail (each tries the next weight). */
+  patience: number;
   /** Polishing at the end, with a small λ. */
   finalSteps: number;
   finalLr: number;
@@ -99,10 +101,11 @@ export function defaultConfig(overrides: Partial<SynthConfig> = {}): SynthConfig
     lambdaStart: 0.005,
     lambdaEnd: 0.05,
     lambdaGrowth: 1.3,
-    acceptLoss: 0.03,
+    acceptLoss: 0.1,
     jumpFactor: 2,
     rescueFactor: 4,
     cutFactor: 20,
+    patience: 4,
     finalSteps: 1000,
     finalLr: 0.002,
     finalLambda: 0.0005,
@@ -146,6 +149,7 @@ export function validateConfig(c: SynthConfig): void {
   num("jumpFactor", c.jumpFactor, 1);
   num("rescueFactor", c.rescueFactor, 1);
   num("cutFactor", c.cutFactor, 1);
+  int("patience", c.patience, 1);
   int("checkpointEvery", c.checkpointEvery, 1);
   int("es.pairs", c.es.pairs, 1);
   num("es.sigma", c.es.sigma, 0);

@@ -2,8 +2,7 @@ export { defaultConfig, validateConfig, defaultCycles, type SynthConfig, type Es
 export { startSynthesis, synthesize, prereg, networkFor, type SynthState, type SynthHooks, type HistoryEntry, type StageRecord } from "./synthesize.js";
 export { train, lossAndGradient, type TrainOptions, type StepInfo } from "./train.js";
 export { esGradient, createEsPool, type EsPool, type EsOptions } from "./es.js";
-export { pruneSmallest } from "./prune-smallest.js";
-export { linkSaliency, salienceOrder, pruneLeastSalient, dropLinks } from "./saliency.js";
+export { linkSaliency, salienceOrder, pruneLeastSalient, pruneSmallest, dropLinks } from "./saliency.js";
 export { initialWeights } from "./init.js";
 export { Rng } from "./random.js";
 export { reportMarkdown, scoreOn, GENERALIZATION_SET, type Score } from "./report.js";

@@ -47,6 +47,21 @@ export function dropLinks(soft: VValue, indices: readonly number[]): VValue {
 }
 
 /**
+ * Drops the `count` soft links with the smallest |w| (magnitude pruning; ties by link
+ * order). The synthesis uses {@link pruneLeastSalient} instead: on DMMs a small weight
+ * can carry a large signal.
+ *
+ * @example
+ * pruneSmallest({ o: { i: { a: { x: 0.5 }, b: { x: -0.01 } } } }, 1); // { o: { i: { a: { x: 0.5 } } } }
+ */
+export function pruneSmallest(soft: VValue, count: number): VValue {
+  if (count <= 0) return soft;
+  const links = linksOf(soft);
+  const order = links.map((_, i) => i).sort((a, b) => Math.abs(links[a]![4]) - Math.abs(links[b]![4]) || a - b);
+  return dropLinks(soft, order.slice(0, count));
+}
+
+/**
  * Drops the `count` soft links of least saliency ({@link linkSaliency}); ties are
  * broken by link order, so the result is deterministic.
  *

@@ -55,6 +55,8 @@ export interface SynthState {
   cut: number;
   /** Whether the current stage got its second helping of steps. */
   extended: boolean;
+  /** How many of the least salient weights are kept because cutting each alone failed. */
+  protect: number;
   accepted: { soft: VValue; prereg: number; weights: number };
   history: HistoryEntry[];
   stages: StageRecord[];
@@ -76,7 +78,7 @@ export function startSynthesis(config: SynthConfig = defaultConfig()): SynthStat
   const weights = countLinks(soft);
   return {
     version: 1, config, phase: config.baseSteps > 0 ? "base" : "stage", stage: 0, stepInPhase: 0, totalSteps: 0,
-    soft, adam: adam().init(soft), lambda: config.lambdaStart, fraction: config.pruneFraction, cut: 0, extended: false,
+    soft, adam: adam().init(soft), lambda: config.lambdaStart, fraction: config.pruneFraction, cut: 0, extended: false, protect: 0,
     accepted: { soft, prereg: Number.NaN, weights }, history: [], stages: [], phaseSeconds: 0, baseSeconds: 0, finalSeconds: 0,
   };
 }
@@ -189,9 +191,10 @@ function beginStage(state: SynthState, net: Network): void {
   // The largest cut, in order of least saliency and at most `fraction` of the weights,
   // whose immediate loss (before any retraining) stays within cutFactor × the
   // acceptance threshold: found by bisection with plain forward runs, which cost little.
-  const kMax = Math.max(1, Math.min(Math.floor(state.fraction * n), n - c.targetWeights));
+  // the `protect` least salient weights failed single cuts since the last success
+  const order = salienceOrder(net, state.accepted.soft, c.samples).slice(state.protect ?? 0);
+  const kMax = Math.max(1, Math.min(Math.floor(state.fraction * n), n - c.targetWeights, order.length));
   const threshold = c.cutFactor * Math.max(c.acceptLoss, c.jumpFactor * state.accepted.prereg);
-  const order = salienceOrder(net, state.accepted.soft, c.samples);
   const cutOf = (k: number): VValue => dropLinks(state.accepted.soft, order.slice(0, k));
   let lo = 1, hi = kMax;
   if (prereg(c, net, cutOf(kMax)) <= threshold) lo = kMax;
@@ -227,8 +230,12 @@ function endStage(state: SynthState, net: Network, hooks: SynthHooks): void {
     state.accepted = { soft: state.soft, prereg: p, weights: record.weightsAfter };
     state.lambda = Math.min(c.lambdaEnd, state.lambda * c.lambdaGrowth);
     state.fraction = Math.min(c.pruneFraction, state.fraction * 1.5);
+    state.protect = 0;
+  } else if (state.cut === 1 && state.protect + 1 < c.patience) {
+    // that one weight is needed: keep it, and try the next least salient one
+    state.protect += 1;
   } else if (state.cut === 1) {
-    // not even one weight can go without the loss jumping: this is the network
+    // `patience` single weights in a row could not go: this is the network
     hooks.onStage?.(state, record);
     state.fraction = 0;
     state.phase = "final";

@@ -3,9 +3,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { countLinks } from "../../src/dmm/index.js";
+import { countLinks, layeredNetwork, linksOf, matrixFromLinks } from "../../src/dmm/index.js";
 import {
-  defaultConfig, pruneSmallest, startSynthesis, synthesize, type SynthConfig, type SynthState,
+  defaultConfig, pruneLeastSalient, pruneSmallest, startSynthesis, synthesize, type SynthConfig, type SynthState,
 } from "../../src/synth/index.js";
 
 const root = resolve(__dirname, "../..");
@@ -68,6 +68,21 @@ describe("synthesis state machine", () => {
     const m = { o: { i: { a: { x: 0.5 }, b: { x: -0.01 }, c: { x: 0.01 }, d: { x: -2 } } } };
     expect(pruneSmallest(m, 1)).toEqual({ o: { i: { a: { x: 0.5 }, c: { x: 0.01 }, d: { x: -2 } } } });
     expect(countLinks(pruneSmallest(m, 3))).toBe(1);
+  });
+
+  it("pruneLeastSalient keeps a small weight on a large signal over a larger weight on a small one", () => {
+    // output.dict-1 reads accum.dict (counts grow to 3 on "aaa") with weight 0.1, and
+    // const_1 (always 1) with weight 0.2: |w| says cut the first, saliency the second
+    const { network } = layeredNetwork({ layers: 1, perType: 1 });
+    const soft = matrixFromLinks([
+      ["accum-1-1", "dict-2", "input", "char", 1],
+      ["output", "dict-1", "accum-1-1", "dict", 0.1],
+      ["output", "dict-1", "const_1", "const_1", 0.2],
+    ]);
+    const samples = [{ text: "aaa", cycles: 40 }];
+    const kept = linksOf(pruneLeastSalient(network, soft, samples, 1)).map((l) => l[2]);
+    expect(kept).toEqual(["input", "accum-1-1"]);
+    expect(linksOf(pruneSmallest(soft, 1)).map((l) => l[2])).toEqual(["input", "const_1"]);
   });
 });
 
