@@ -231,11 +231,12 @@ function endStage(state: SynthState, net: Network, hooks: SynthHooks): void {
     state.lambda = Math.min(c.lambdaEnd, state.lambda * c.lambdaGrowth);
     state.fraction = Math.min(c.pruneFraction, state.fraction * 1.5);
     state.protect = 0;
-  } else if (state.cut === 1 && state.protect + 1 < c.patience) {
-    // that one weight is needed: keep it, and try the next least salient one
+  } else if (state.cut === 1 && state.protect + 1 < Math.min(c.patience, state.accepted.weights)) {
+    // that one weight is needed: keep it, and try the next least salient one (while
+    // there is one)
     state.protect += 1;
   } else if (state.cut === 1) {
-    // `patience` single weights in a row could not go: this is the network
+    // `patience` single weights in a row (or every weight) could not go: this is the network
     hooks.onStage?.(state, record);
     state.fraction = 0;
     state.phase = "final";
