@@ -36,6 +36,7 @@ function print(json: boolean, doc: unknown, human: () => string): void {
   process.stdout.write(json ? `${JSON.stringify(doc)}\n` : `${human()}\n`);
 }
 
+/** Adds `vgrad dmm run | loss | train` to the program. */
 export function addDmmCommands(program: Command): void {
   const dmm = program.command("dmm").description("run, score and train dataflow matrix machines (the duplicate detector)");
 

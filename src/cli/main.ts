@@ -9,6 +9,13 @@ import { addSynthCommand } from "./synth-command.js";
 import { UsageError } from "./errors.js";
 import { MatrixError } from "../dmm/matrix-io.js";
 
+/**
+ * Runs the `vgrad` command with `argv` (without node and script) and returns the exit
+ * code: 0 done, 2 bad input (one line on stderr), 130 interrupted, 1 internal error.
+ *
+ * @example
+ * process.exitCode = await main(["dmm", "run", "--network", "handcrafted", "--text", "ab", "--cycles", "3"]);
+ */
 export async function main(argv: string[]): Promise<number> {
   const program = new Command();
   // Commander's own messages are collected and printed by us: one line for an error,

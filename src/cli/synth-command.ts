@@ -159,6 +159,7 @@ async function writeOutputs(dir: string, state: SynthState, command: string, sec
   writeFileAtomic(join(dir, "training.svg"), await renderTrainingSvg(state.history, { title: "Loss and size over training steps" }));
 }
 
+/** Adds `vgrad synth` to the program. */
 export function addSynthCommand(program: Command): void {
   program
     .command("synth")

@@ -8,6 +8,7 @@
  */
 import type { VValue } from "../vvalue/types.js";
 
+/** The 19 soft links of the 2022 network (rank-4: target, field, source, field). */
 export const SPARSE20_2022: VValue = {
   "norm-2-1": {
     "dict": {
