@@ -246,8 +246,9 @@ function endStage(state: SynthState, net: Network, hooks: SynthHooks): void {
     state.phaseSeconds = 0;
     return;
   } else {
-    state.fraction = state.fraction / 2;
-    if (Math.floor(state.fraction * state.accepted.weights) < 1) state.fraction = 1 / state.accepted.weights;
+    // half as large a cut next time, and in any case a smaller one than this
+    const n = state.accepted.weights;
+    state.fraction = Math.max(1 / n, Math.min(state.fraction / 2, (state.cut - 1) / n));
   }
   hooks.onStage?.(state, record);
   beginStage(state, net);
