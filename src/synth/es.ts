@@ -36,7 +36,9 @@ export async function createEsPool(workers: number): Promise<EsPool | null> {
   if (workers <= 0) return null;
   const file = workerFile();
   if (file === null) return null;
-  const { Piscina } = await import("piscina");
+  // the CommonJS build sees piscina's CommonJS export as `default`
+  const mod = (await import("piscina")) as unknown as { Piscina?: typeof import("piscina").Piscina; default?: { Piscina?: typeof import("piscina").Piscina } };
+  const Piscina = (mod.Piscina ?? mod.default?.Piscina ?? mod.default) as typeof import("piscina").Piscina;
   const pool = new Piscina({ filename: file.filename, maxThreads: workers, minThreads: 1, execArgv: file.execArgv });
   return {
     run: (task) => pool.run(task) as Promise<[number, number]>,
