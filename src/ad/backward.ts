@@ -36,6 +36,21 @@ export function backward(output: Tracked, seed: Val): Array<Val | undefined> {
     if (trees !== undefined) for (const t of trees) accumulate(i, t);
     return cts[i]!;
   };
+  /** Entry i as a plain tree the sweep owns (copied once, on first need), to sum into in place. */
+  const ownedTree = (i: number): MutableTree => {
+    let cur = cts[i];
+    if (cur instanceof PackedCotangent) cur = unpack(i, cur); // unpacked trees are owned
+    if (owned[i]) return cur as MutableTree;
+    let acc: MutableTree;
+    if (cur === undefined) acc = newTree();
+    else if (typeof cur === "number") {
+      acc = newTree();
+      acc[NUMBER_KEY] = cur;
+    } else acc = cloneP(cur as VValue) as MutableTree;
+    cts[i] = acc;
+    owned[i] = 1;
+    return acc;
+  };
   const accumulate = (i: number, g0: Val | PackedCotangent): void => {
     let g = g0 as Val;
     let cur = cts[i];
@@ -69,31 +84,11 @@ export function backward(output: Tracked, seed: Val): Array<Val | undefined> {
       owned[i] = 0;
       return;
     }
-    let acc: MutableTree;
-    if (owned[i]) acc = cur as MutableTree;
-    else {
-      if (typeof cur === "number") {
-        acc = newTree();
-        acc[NUMBER_KEY] = cur;
-      } else acc = cloneP(cur as VValue) as MutableTree;
-      cts[i] = acc;
-      owned[i] = 1;
-    }
-    axpyInto(acc, 1, g as VValue);
+    axpyInto(ownedTree(i), 1, g as VValue);
   };
   /** `cts[i] += embed(path, g)` without building the embedded tree. */
   const accumulateAt = (i: number, path: readonly string[], g: VValue): void => {
-    let acc: MutableTree;
-    const cur = cts[i];
-    if (cur === undefined) {
-      acc = newTree();
-    } else if (owned[i]) acc = cur as MutableTree;
-    else if (typeof cur === "number") {
-      acc = newTree();
-      acc[NUMBER_KEY] = cur;
-    } else acc = cloneP(cur as VValue) as MutableTree;
-    cts[i] = acc;
-    owned[i] = 1;
+    let acc = ownedTree(i);
     for (let d = 0; d < path.length - 1; d++) {
       const k = path[d]!;
       let next = acc[k];

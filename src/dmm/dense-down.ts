@@ -3,7 +3,7 @@
  * a tree of numbers, as in DMM Lite), links are compiled once per matrix into index
  * arrays and each cycle is a dense product over the few keys that occur.
  */
-import { child, newTree, type MutableTree } from "../vvalue/tree.js";
+import { child, newTree, numberPart, type MutableTree } from "../vvalue/tree.js";
 import type { VTree, VValue } from "../vvalue/types.js";
 import { NUMBER_KEY } from "../vvalue/types.js";
 import { linksOf } from "./builders.js";
@@ -191,7 +191,7 @@ export function denseBackward(
         const k = index.get(key);
         if (k === undefined) continue; // no source has this key: nothing here depends on it
         const gv = v[key]!;
-        XB[t * K + k] = XB[t * K + k]! + (typeof gv === "number" ? gv : numberOfTree(gv));
+        XB[t * K + k] = XB[t * K + k]! + (typeof gv === "number" ? gv : numberPart(gv));
       }
     }
   }
@@ -240,10 +240,4 @@ export function denseBackward(
     }
   }
   return { softBar, valueBars };
-}
-
-function numberOfTree(t: VTree): number {
-  const n = child(t, NUMBER_KEY);
-  if (n === undefined) return 0;
-  return typeof n === "number" ? n : numberOfTree(n);
 }

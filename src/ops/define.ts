@@ -1,6 +1,6 @@
 /** Small helpers that turn a primitive into a public operation with a plain fast path. */
 import { apply, type Primitive } from "../ad/primitive.js";
-import { isPlain, type Val } from "../ad/tracked.js";
+import { isPlain, Tracked, type Val } from "../ad/tracked.js";
 import type { VValue } from "../vvalue/types.js";
 
 export type { Primitive, Val };
@@ -21,7 +21,7 @@ export function binary<R extends VValue>(
 /** Throws unless `s` is a scalar (a number, possibly tracked). */
 export function requireScalar(op: string, s: unknown): void {
   let x = s;
-  while (x !== null && typeof x === "object" && "trace" in x && "value" in x) x = (x as { value: unknown }).value;
+  while (x instanceof Tracked) x = x.value;
   if (typeof x !== "number") throw new TypeError(`${op}: the scalar argument must be a number, got ${describe(x)}`);
 }
 

@@ -1,5 +1,5 @@
 /** Reductions of a tree to a number. */
-import { atPath, mapLeavesP, maxAbsLeaf, sumP } from "../vvalue/algebra.js";
+import { atPath, getP, mapLeavesP, maxAbsLeaf, sumP } from "../vvalue/algebra.js";
 import type { VValue } from "../vvalue/types.js";
 import { primal } from "../ad/stop-gradient.js";
 import { unary, type Primitive } from "./define.js";
@@ -51,10 +51,10 @@ const maxNormPrim: Primitive = {
   impl: ([v]) => maxAbsLeaf(v!).value,
   // to one maximal leaf only (the first in key order), times sign (0 at 0)
   vjp: (g, _a, [v]) => {
-    const m = maxAbsLeaf(primal(v as VValue));
+    const p = primal(v as VValue);
+    const m = maxAbsLeaf(p);
     if (m.path === null) return [undefined];
-    const x = m.path.reduce<VValue>((t, k) => (typeof t === "number" ? t : t[k]!), primal(v as VValue));
-    return [scale(g as VValue, atPath(m.path, Math.sign(x as number)))];
+    return [scale(g as VValue, atPath(m.path, Math.sign(getP(p, m.path) as number)))];
   },
 };
 /**

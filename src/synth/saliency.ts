@@ -36,7 +36,11 @@ export function linkSaliency(net: Network, soft: VValue, samples: readonly Sampl
 
 /** Link indices (in `linksOf` order) from least to most salient; ties by link order. */
 export function salienceOrder(net: Network, soft: VValue, samples: readonly Sample[]): number[] {
-  const score = linkSaliency(net, soft, samples);
+  return ascending(linkSaliency(net, soft, samples));
+}
+
+/** Indices sorted by ascending score, ties by index (so orders are deterministic). */
+function ascending(score: readonly number[]): number[] {
   return score.map((_, i) => i).sort((a, b) => score[a]! - score[b]! || a - b);
 }
 
@@ -56,8 +60,7 @@ export function dropLinks(soft: VValue, indices: readonly number[]): VValue {
  */
 export function pruneSmallest(soft: VValue, count: number): VValue {
   if (count <= 0) return soft;
-  const links = linksOf(soft);
-  const order = links.map((_, i) => i).sort((a, b) => Math.abs(links[a]![4]) - Math.abs(links[b]![4]) || a - b);
+  const order = ascending(linksOf(soft).map((l) => Math.abs(l[4])));
   return dropLinks(soft, order.slice(0, count));
 }
 

@@ -170,6 +170,15 @@ function warm(c: SynthConfig, lr: number, state: SynthState): number {
   return c.warmupSteps > 0 ? lr * Math.min(1, (state.stepInPhase + 1) / c.warmupSteps) : lr;
 }
 
+/** Polishing starts from the last accepted network with a fresh optimizer. */
+function enterPolishing(state: SynthState): void {
+  state.phase = "final";
+  state.soft = state.accepted.soft;
+  state.adam = freshAdam(state.soft);
+  state.stepInPhase = 0;
+  state.phaseSeconds = 0;
+}
+
 function freshAdam(soft: VValue): AdamState {
   return adam().init(soft);
 }
@@ -180,9 +189,7 @@ function beginStage(state: SynthState, net: Network): void {
   state.phaseSeconds = 0;
   state.stepInPhase = 0;
   if (n <= c.targetWeights) {
-    state.phase = "final";
-    state.soft = state.accepted.soft;
-    state.adam = freshAdam(state.soft);
+    enterPolishing(state);
     return;
   }
   state.phase = "stage";
@@ -239,11 +246,7 @@ function endStage(state: SynthState, net: Network, hooks: SynthHooks): void {
     // `patience` single weights in a row (or every weight) could not go: this is the network
     hooks.onStage?.(state, record);
     state.fraction = 0;
-    state.phase = "final";
-    state.soft = state.accepted.soft;
-    state.adam = freshAdam(state.soft);
-    state.stepInPhase = 0;
-    state.phaseSeconds = 0;
+    enterPolishing(state);
     return;
   } else {
     // half as large a cut next time, and in any case a smaller one than this

@@ -4,7 +4,7 @@
  * read inherited properties.
  */
 import { NUMBER_KEY, type VTree, type VValue } from "./types.js";
-import { child, newTree, type MutableTree } from "./tree.js";
+import { child, newTree, numberPart, type MutableTree } from "./tree.js";
 
 /** `a + b`, key by key over the union of key paths. */
 export function addP(a: VValue, b: VValue): VValue {
@@ -166,7 +166,7 @@ export function mapLeavesP(v: VValue, f: (x: number) => number): VValue {
 export function zipOnP(x: VValue, g: VValue, f: (x: number, g: number) => number): VValue {
   if (typeof x === "number") {
     const gn = typeof g === "number" ? g : (child(g, NUMBER_KEY) ?? 0);
-    return f(x, typeof gn === "number" ? gn : numberOf(gn));
+    return f(x, typeof gn === "number" ? gn : numberPart(gn));
   }
   const out = newTree();
   if (typeof g === "number") {
@@ -182,11 +182,6 @@ export function zipOnP(x: VValue, g: VValue, f: (x: number, g: number) => number
   return out;
 }
 
-function numberOf(t: VTree): number {
-  const n = child(t, NUMBER_KEY);
-  if (n === undefined) return 0;
-  return typeof n === "number" ? n : numberOf(n);
-}
 
 /**
  * `g` restricted to the key paths of `x`, with `x`'s kind: a number for a number.
@@ -194,7 +189,7 @@ function numberOf(t: VTree): number {
  * through this so that they come back shaped like the inputs.
  */
 export function projectOntoP(g: VValue, x: VValue): VValue {
-  if (typeof x === "number") return typeof g === "number" ? g : numberOf(g);
+  if (typeof x === "number") return typeof g === "number" ? g : numberPart(g);
   const out = newTree();
   if (typeof g === "number") {
     if (child(x, NUMBER_KEY) !== undefined) out[NUMBER_KEY] = projectOntoP(g, x[NUMBER_KEY]!);

@@ -47,6 +47,20 @@ const nonzeroScalar = leafArb().filter((s) => Math.abs(s) > 0.25);
 const positive = vvalueArb({ leaf: leafArb({ min: 0.1, max: 4 }) });
 const awayFromZero = vvalueArb({ leaf: leafArb().filter((x) => Math.abs(x) > MARGIN) });
 
+type BinaryCase = [string, (a: VValue, b: VValue) => VValue, fc.Arbitrary<[VValue, VValue]>];
+
+/** The binary operations with arguments away from their kinks (max/min: no ties). */
+const binaryOps = (): BinaryCase[] => [
+  ["add", add, pair],
+  ["sub", sub, pair],
+  ["mul", mul, pair],
+  ["dot", dot, pair],
+  ["scale", scale, fc.tuple(scalar, value)],
+  ["div", div, fc.tuple(value, nonzeroScalar)],
+  ["max", max, pair.filter(([a, b]) => noTies(a, b))],
+  ["min", min, pair.filter(([a, b]) => noTies(a, b))],
+];
+
 const prop = <T extends unknown[]>(arbs: { [K in keyof T]: fc.Arbitrary<T[K]> }, body: (...xs: T) => void) =>
   fc.assert(fc.property(...(arbs as unknown as [fc.Arbitrary<unknown>]), body as unknown as (x: unknown) => void), RUNS);
 
@@ -174,15 +188,8 @@ describe("second order (gradients of gradients)", () => {
   for (const [name, op, arb] of unaryCases) {
     it(name, () => prop([arb], (v) => void expectGradientOk(secondOrder(op), [v])));
   }
-  const binaryCases: Array<[string, (a: VValue, b: VValue) => VValue, fc.Arbitrary<[VValue, VValue]>]> = [
-    ["add", add, pair],
-    ["sub", sub, pair],
-    ["mul", mul, pair],
-    ["dot", dot, pair],
-    ["scale", scale, fc.tuple(scalar, value)],
-    ["div", div, fc.tuple(value, nonzeroScalar)],
-    ["max", max, pair.filter(([a, b]) => noTies(a, b))],
-    ["min", min, pair.filter(([a, b]) => noTies(a, b))],
+  const binaryCases: BinaryCase[] = [
+    ...binaryOps(),
     ["linearCombination", (a, b) => linearCombination([a, 0.5], [b, a]), fc.tuple(scalar, value)],
   ];
   for (const [name, op, arb] of binaryCases) {
@@ -192,16 +199,7 @@ describe("second order (gradients of gradients)", () => {
 
 /** One argument differentiated, the other a constant captured by f (`needs` is partial). */
 describe("binary operations with one constant argument", () => {
-  const cases: Array<[string, (a: VValue, b: VValue) => VValue, fc.Arbitrary<[VValue, VValue]>]> = [
-    ["add", add, pair],
-    ["sub", sub, pair],
-    ["mul", mul, pair],
-    ["dot", dot, pair],
-    ["scale", scale, fc.tuple(scalar, value)],
-    ["div", div, fc.tuple(value, nonzeroScalar)],
-    ["max", max, pair.filter(([a, b]) => noTies(a, b))],
-    ["min", min, pair.filter(([a, b]) => noTies(a, b))],
-  ];
+  const cases = binaryOps();
   for (const [name, op, arb] of cases) {
     it(name, () =>
       prop([arb], ([a, b]) => {
