@@ -8,15 +8,15 @@ type Fn = (...args: any[]) => VValue;
 const checkpointPrim: Primitive<Fn> = {
   name: "checkpoint",
   impl: (args, f) => f(...args),
+  vjp: () => undefined,
   // recompute f, recording this time, only when the cotangent arrives
-  vjp: (g, _ans, args, f) => pullback(f, ...(args as VValue[])).back(g as VValue),
+  vjpAll: (g, _ans, args, f) => pullback(f, ...(args as VValue[])).back(g as VValue),
 };
 
 /**
  * Wraps `f` so that a differentiation stores only its inputs and output and
  * recomputes `f` during the backward pass: the same values and gradients as `f`,
- * with memory traded for time. (The recomputed pass is not itself differentiated
- * again: gradients of gradients do not flow through a checkpoint.)
+ * with memory traded for time.
  *
  * @example
  * const block = checkpoint((w, x) => tanh(mul(w, x)));

@@ -2,27 +2,49 @@
  * Applying a primitive to possibly tracked arguments: find the innermost trace
  * among the arguments, unwrap its boxes (packing object literals of boxes into one
  * node), compute the result one level down (recursively, for outer traces), and
- * record a node whose vjp calls the rule.
+ * record a node whose vjp calls the rule once per argument that needs a cotangent.
  */
 import { TREE_PROTO } from "../vvalue/tree.js";
 import type { VValue } from "../vvalue/types.js";
-import { NUMBER_KEY } from "../vvalue/types.js";
-import { getP } from "../vvalue/algebra.js";
 import { child, numberPart } from "../vvalue/tree.js";
-import { Trace, Tracked, tracing, type Val } from "./tracked.js";
-import { PackedCotangent } from "./packed-cotangent.js";
+import { NUMBER_KEY } from "../vvalue/types.js";
+import { SparseCotangent } from "./cotangent.js";
+import { getVal } from "./structural.js";
+import { escapedError, Trace, Tracked, tracing, type Val } from "./tracked.js";
 
-/** A differentiable operation: a plain forward and a vector-Jacobian product rule. */
+/** A cotangent as a rule may return it: a V-value (possibly tracked) or a sparse form. */
+export type Cotangent = Val | SparseCotangent;
+
+/**
+ * A differentiable operation: a plain forward, and one pullback per argument.
+ *
+ * `vjp(i, g, ans, args, params)` is the cotangent of argument `i` given the result's
+ * cotangent `g` (undefined = zero). It is called only for arguments that need one, and
+ * `g` arrives projected onto the result's kind (a number for a number result). Written
+ * with vgrad's public operations it is itself differentiable.
+ */
 export interface Primitive<P = undefined> {
   readonly name: string;
   /** The forward on plain values. */
   impl(args: VValue[], params: P): VValue;
+  vjp(i: number, g: Val, ans: Val, args: Val[], params: P): Cotangent | undefined;
   /**
-   * Cotangents of the arguments given the result's cotangent `g` (undefined = zero).
-   * Written with vgrad's public operations so that it is itself differentiable.
-   * `needs[i]` says whether argument i wants one.
+   * For rules whose cotangents share one computation (a recomputation, a user's
+   * all-arguments pullback): every argument's cotangent at once; `needs[i]` says
+   * which are wanted. Used instead of `vjp` when present.
    */
-  vjp(g: Val, ans: Val, args: Val[], params: P, needs: boolean[]): Array<Val | PackedCotangent | undefined>;
+  vjpAll?(g: Val, ans: Val, args: Val[], params: P, needs: readonly boolean[]): ReadonlyArray<Cotangent | undefined>;
+}
+
+/** The cotangents of the arguments in `argOf`, from the per-argument rules or the joint one. */
+function cotangentsOf<P>(prim: Primitive<P>, g: Val, ans: Val, args: Val[], params: P, argOf: readonly number[]): Array<Cotangent | undefined> {
+  if (prim.vjpAll !== undefined) {
+    const needs = new Array<boolean>(args.length).fill(false);
+    for (const i of argOf) needs[i] = true;
+    const all = prim.vjpAll(g, ans, args, params, needs);
+    return argOf.map((i) => all[i]);
+  }
+  return argOf.map((i) => prim.vjp(i, g, ans, args, params));
 }
 
 const knownPlain = new WeakSet<object>();
@@ -50,6 +72,19 @@ export function isNumberLike(v: Val): boolean {
   let x: Val = v;
   while (x instanceof Tracked) x = x.value;
   return typeof x === "number";
+}
+
+/**
+ * A cotangent projected onto a number: its scalar part. A tree is vector-equal to a
+ * number when it holds only ":number" parts, so every ":number" level is read, for a
+ * plain cotangent and (differentiably) for a tracked one alike.
+ */
+export function toNumber(g: Val): Val {
+  if (typeof g === "number") return g;
+  if (!holdsTracked(g)) return numberPart(g as VValue);
+  let x: Val = g;
+  while (!isNumberLike(x)) x = getVal(x, [NUMBER_KEY]);
+  return x;
 }
 
 /**
@@ -92,20 +127,19 @@ export function lift(v: Val, trace: Trace): Val {
     return out as unknown as VValue;
   };
   const value = unwrap(v);
-  const node = new Tracked(value, trace, boxes, (g) => paths.map((p) => getAt(g, p)));
+  const node = new Tracked(value, trace, boxes, (g) =>
+    paths.map((p, j) => {
+      const gj = readAt(g, p);
+      return gj === undefined || !isNumberLike(boxes[j]!.value) ? gj : toNumber(gj);
+    }),
+  );
   node.plain = plain;
   return node;
 }
 
-let getOp: (v: Val, path: readonly string[]) => Val = (v, path) => getP(v as VValue, path);
-/** Installs the differentiable `get` (ops depend on ad, not the other way round). */
-export function setGetOp(f: (v: Val, path: readonly string[]) => Val): void {
-  getOp = f;
-}
-
 /** `g` at `path`; undefined (no cotangent) where a plain `g` has nothing, to stay sparse. */
-function getAt(g: Val, path: readonly string[]): Val | undefined {
-  if (holdsTracked(g)) return getOp(g, path);
+function readAt(g: Val, path: readonly string[]): Val | undefined {
+  if (holdsTracked(g)) return getVal(g, path);
   let cur = g as VValue;
   for (const k of path) {
     if (typeof cur === "number") {
@@ -119,13 +153,6 @@ function getAt(g: Val, path: readonly string[]): Val | undefined {
   return cur;
 }
 
-/** A cotangent projected to a number, for an argument that is a number. */
-function toNumberKind(g: Val): Val {
-  if (typeof g === "number") return g;
-  if (holdsTracked(g)) return getOp(g, [NUMBER_KEY]);
-  return numberPart(g as VValue);
-}
-
 /** Applies `prim` to arguments that may hold tracked values. */
 export function apply<P>(prim: Primitive<P>, args: Val[], params: P): Val {
   const n = args.length;
@@ -136,34 +163,34 @@ export function apply<P>(prim: Primitive<P>, args: Val[], params: P): Val {
     if (t !== null && (top === null || t.id > top.id)) top = t;
   }
   if (top === null) return prim.impl(args as VValue[], params);
+  if (top.done) throw escapedError(prim.name);
   const trace = top;
   const parents: Tracked[] = [];
   const argOf: number[] = [];
   const unboxed: Val[] = new Array(n);
-  const needs: boolean[] = new Array(n);
   let lower = false; // does any argument hold boxes of an outer trace?
   for (let i = 0; i < n; i++) {
     const a = lift(args[i]!, trace);
     if (a instanceof Tracked && a.trace === trace) {
       parents.push(a);
       argOf.push(i);
-      needs[i] = true;
       unboxed[i] = a.value;
       if (!a.plain) lower = true;
     } else {
-      needs[i] = false;
       unboxed[i] = a;
       if (a instanceof Tracked || (typeof a === "object" && innermostTrace(a) !== null)) lower = true;
     }
   }
   const ans = lower ? apply(prim, unboxed, params) : prim.impl(unboxed as VValue[], params);
-  const node = new Tracked(ans, trace, parents, (g) => {
-    const gs = prim.vjp(g, ans, unboxed, params, needs);
-    const out: Array<Val | PackedCotangent | undefined> = new Array(parents.length);
-    for (let j = 0; j < parents.length; j++) {
-      const i = argOf[j]!;
-      const gi = gs[i];
-      out[j] = gi === undefined || gi instanceof PackedCotangent || !isNumberLike(unboxed[i]!) ? gi : toNumberKind(gi);
+  const ansIsNumber = isNumberLike(ans);
+  const node = new Tracked(ans, trace, parents, (g0) => {
+    const g = ansIsNumber ? toNumber(g0) : g0;
+    const out = cotangentsOf(prim, g, ans, unboxed, params, argOf);
+    for (let j = 0; j < out.length; j++) {
+      const gi = out[j];
+      if (gi !== undefined && isNumberLike(unboxed[argOf[j]!]!)) {
+        out[j] = toNumber(gi instanceof SparseCotangent ? gi.toVValue() : gi);
+      }
     }
     return out;
   });

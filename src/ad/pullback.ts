@@ -1,10 +1,11 @@
-import { projectOntoP } from "../vvalue/algebra.js";
+import { validate } from "../vvalue/validate.js";
 import { newTree } from "../vvalue/tree.js";
 import type { VValue } from "../vvalue/types.js";
 import { backward } from "./backward.js";
-import { apply, holdsTracked, innermostTrace, isNumberLike, lift, type Primitive } from "./primitive.js";
+import { innermostTrace, isNumberLike, lift } from "./primitive.js";
+import { projectVal } from "./structural.js";
 import { primal } from "./stop-gradient.js";
-import { Trace, Tracked, withActiveTrace, type Val } from "./tracked.js";
+import { escapedError, Trace, Tracked, withActiveTrace, type Val } from "./tracked.js";
 
 /** The result of {@link pullback}: f's value and its vector-Jacobian product. */
 export interface Pullback {
@@ -15,6 +16,19 @@ export interface Pullback {
    * May be called any number of times, also detached from this object.
    */
   back(cotangent: VValue): VValue[];
+}
+
+const isTracked = (x: object): boolean => x instanceof Tracked;
+
+/**
+ * Checks a differentiable argument once, at the entry point: a V-value (tracked
+ * values of enclosing differentiations allowed), and no box of a finished one.
+ */
+function checkArgument(where: string, a: unknown, name: string): void {
+  if (typeof a === "number") return;
+  validate(a, { name, allow: isTracked });
+  const t = innermostTrace(a);
+  if (t !== null && t.done) throw escapedError(where);
 }
 
 /**
@@ -28,34 +42,32 @@ export interface Pullback {
  */
 export function pullback(f: (...args: any[]) => VValue, ...args: VValue[]): Pullback {
   if (typeof f !== "function") throw new TypeError(`pullback: f must be a function, got ${typeof f}`);
-  args.forEach((a, i) => checkArgument(a, i));
+  args.forEach((a, i) => checkArgument("pullback", a, `argument ${i}`));
   const trace = new Trace();
   const inputs = args.map((a) => {
     const box = new Tracked(a, trace, null, null);
     box.plain = innermostTrace(a) === null;
     return box;
   });
-  const out = withActiveTrace(() => f(...inputs)) as Val;
-  if (out === undefined || out === null) {
-    throw new TypeError(`pullback: f returned ${out}; it must return a V-value`);
+  let out: Val;
+  try {
+    out = withActiveTrace(() => f(...inputs)) as Val;
+  } finally {
+    trace.done = true;
+  }
+  if (out === undefined || out === null || (typeof out !== "number" && typeof out !== "object")) {
+    throw new TypeError(`pullback: f returned ${out === null ? "null" : typeof out}; it must return a V-value`);
   }
   const node = lift(out, trace);
   const own = node instanceof Tracked && node.trace === trace ? node : null;
+  if (own === null) checkArgument("pullback", out, "f's result");
   const value = (own === null ? out : own.value) as VValue;
   const back = (cotangent: VValue): VValue[] => {
+    checkArgument("pullback: back", cotangent, "the cotangent");
     const cts = own === null ? [] : backward(own, cotangent);
     return inputs.map((x, i) => finishGradient(cts[x.index], args[i]!));
   };
   return { value, back };
-}
-
-/** A cheap top-level check (a deep one would cost a pass over every argument). */
-function checkArgument(a: unknown, i: number): void {
-  if (typeof a === "number" || a instanceof Tracked) return;
-  const what = a === null ? "null" : Array.isArray(a) ? "an array" : typeof a;
-  if (typeof a !== "object" || a === null || Array.isArray(a)) {
-    throw new TypeError(`argument ${i} is ${what}; differentiable arguments are V-values (numbers or plain objects)`);
-  }
 }
 
 /** An input's cotangent as its gradient: zero of its kind when absent, shaped like it. */
@@ -63,18 +75,7 @@ function finishGradient(g: Val | undefined, arg: Val): VValue {
   if (g === undefined) return isNumberLike(arg) ? 0 : newTree();
   // inside an enclosing differentiation g may be tracked: project it differentiably,
   // so that nested gradients are shaped like their inputs too
-  return projectTo(g, holdsTracked(arg) ? primal(arg as VValue) : (arg as VValue)) as VValue;
-}
-
-/** Restriction to the key paths (and kinds) of `x`: linear, and its own adjoint. */
-const projectPrim: Primitive<VValue> = {
-  name: "projectOnto",
-  impl: ([g], x) => projectOntoP(g!, x),
-  vjp: (h, _ans, _args, x) => [projectTo(h, x)],
-};
-
-function projectTo(g: Val, x: VValue): Val {
-  return holdsTracked(g) ? apply(projectPrim, [g], x) : projectOntoP(g as VValue, x);
+  return projectVal(g, primal(arg as VValue)) as VValue;
 }
 
 /**

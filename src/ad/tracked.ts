@@ -9,7 +9,8 @@
  * gradient inside a differentiated function is itself differentiated.
  */
 import type { VValue } from "../vvalue/types.js";
-import type { PackedCotangent } from "./packed-cotangent.js";
+import type { SparseCotangent } from "./cotangent.js";
+import { getVal as readProperty } from "./structural.js";
 
 let nextTraceId = 1;
 let active = 0;
@@ -18,13 +19,18 @@ let active = 0;
 export class Trace {
   readonly id = nextTraceId++;
   readonly tape: Tracked[] = [];
+  /** Set when `f` has returned: a box of this trace met later has escaped. */
+  done = false;
 }
 
 /** A value as seen inside a differentiated function: plain, or tracked (at any depth). */
 export type Val = VValue | Tracked;
 
 /** Maps a cotangent of a node's value to cotangents of its parents (undefined = zero). */
-export type NodeVjp = (g: Val) => Array<Val | PackedCotangent | undefined>;
+export type NodeVjp = (g: Val) => Array<Val | SparseCotangent | undefined>;
+
+/** The brand vvalue's helpers recognise tracked values by (they cannot import src/ad). */
+export const TRACKED: unique symbol = Symbol.for("vgrad.tracked") as never;
 
 /**
  * A value recorded on a trace. `value` is what it stands for one trace level down:
@@ -32,11 +38,6 @@ export type NodeVjp = (g: Val) => Array<Val | PackedCotangent | undefined>;
  */
 export class Tracked {
   readonly index: number;
-  /**
-   * Set on nodes that read their single parent at a path (`get`): the backward pass
-   * then adds a plain cotangent straight into the parent's at that path.
-   */
-  getPath: readonly string[] | null = null;
   /** Whether `value` holds no tracked value of any trace (set by whoever creates the node). */
   plain = false;
   constructor(
@@ -56,6 +57,25 @@ export class Tracked {
     );
   }
 }
+(Tracked.prototype as unknown as Record<symbol, boolean>)[TRACKED] = true;
+
+/**
+ * `t.a` on a tracked tree reads like `get(t, "a")` and is recorded. The lookup reaches
+ * this proxy only after missing the box's own fields and the class's methods, so the
+ * tracer's own reads of a box pay nothing for it. Outside a running differentiation,
+ * on a number, and for symbol keys, the read is undefined as on any object.
+ */
+Object.setPrototypeOf(
+  Tracked.prototype,
+  new Proxy(Object.create(null) as object, {
+    get(_target, key, receiver: Tracked) {
+      if (typeof key !== "string" || receiver.trace.done) return undefined;
+      let x: Val = receiver;
+      while (x instanceof Tracked) x = x.value;
+      return typeof x === "number" ? undefined : readProperty(receiver, [key]);
+    },
+  }),
+);
 
 /** Whether a differentiation is running (plain values skip everything otherwise). */
 export function tracing(): boolean {
@@ -75,4 +95,13 @@ export function withActiveTrace<T>(body: () => T): T {
 /** True when `x` needs no tracing machinery: nothing is being traced and x is no box. */
 export function isPlain(x: unknown): boolean {
   return active === 0 && !(x instanceof Tracked);
+}
+
+/** The error for a box used after its differentiation returned. */
+export function escapedError(where: string): TypeError {
+  return new TypeError(
+    `${where}: a tracked value escaped from a differentiation that has already returned ` +
+      "(it was kept from inside a differentiated function and used later). " +
+      "Keep primal(v) instead, or compute inside the function.",
+  );
 }

@@ -7,7 +7,38 @@ import { child, newTree, numberPart, type MutableTree } from "../vvalue/tree.js"
 import type { VTree, VValue } from "../vvalue/types.js";
 import { NUMBER_KEY } from "../vvalue/types.js";
 import { linksOf } from "./builders.js";
-import { PackedCotangent } from "../ad/packed-cotangent.js";
+import { SparseCotangent } from "../ad/cotangent.js";
+import { axpyInto } from "../vvalue/algebra.js";
+
+/**
+ * The soft matrix's cotangent of one cycle, packed in link order: the cycles' packed
+ * cotangents sum in place in their Float64Arrays and unpack into a tree once.
+ */
+class PackedCotangent extends SparseCotangent {
+  constructor(
+    readonly data: Float64Array,
+    readonly c: Compiled,
+  ) {
+    super();
+  }
+
+  override absorb(other: SparseCotangent): boolean {
+    if (!(other instanceof PackedCotangent) || other.c !== this.c) return false;
+    const a = this.data, b = other.data;
+    for (let i = 0; i < a.length; i++) a[i] = a[i]! + b[i]!;
+    return true;
+  }
+
+  addInto(acc: MutableTree): void {
+    axpyInto(acc, 1, this.toVValue());
+  }
+
+  override toVValue(): VValue {
+    let unpack = unpackers.get(this.c);
+    if (unpack === undefined) unpackers.set(this.c, (unpack = unpackSoft(this.c)));
+    return unpack(this.data);
+  }
+}
 
 /** A matrix (soft, then hard) compiled to index arrays over target and source fields. */
 export interface Compiled {
@@ -168,7 +199,7 @@ export function denseBackward(
   xbar: VValue,
   needSoft: boolean,
   needValues: boolean,
-): { softBar: PackedCotangent | null; valueBars: Array<VValue | undefined> } | null {
+): { softBar: SparseCotangent | null; valueBars: Array<VValue | undefined> } | null {
   const g = gather(values);
   if (g === null) return null;
   const { K, Y, P, exists, isNumber, index, kStart, kList } = g;
@@ -220,12 +251,7 @@ export function denseBackward(
       }
     }
   }
-  let softBar: PackedCotangent | null = null;
-  if (WB !== null) {
-    let unpack = unpackers.get(c);
-    if (unpack === undefined) unpackers.set(c, (unpack = unpackSoft(c)));
-    softBar = new PackedCotangent(WB, c, unpack);
-  }
+  const softBar = WB === null ? null : new PackedCotangent(WB, c);
   const valueBars: Array<VValue | undefined> = new Array(S);
   if (YB !== null) {
     for (let j = 0; j < S; j++) {

@@ -130,7 +130,8 @@ const downPrim: Primitive<Params> = {
   impl: ([soft, ...values], { hard, c }) => forward(c, soft!, hard, values),
   // The rule works on plain cotangents: a gradient of a gradient through a DMM's
   // down movement is not supported.
-  vjp: (g, _ans, [soft, ...values], { hard, c }, needs) => {
+  vjp: () => undefined,
+  vjpAll: (g, _ans, [soft, ...values], { hard, c }, needs) => {
     const needValues = needs.some((n, i) => n && i > 0);
     const vals = values as Array<VValue | undefined>;
     const dense = denseBackward(c, vals, g as VValue, needs[0]!, needValues);
@@ -151,7 +152,7 @@ function readChild(v: Val | undefined, k: string): Val | undefined {
   return child(v as VTree, k);
 }
 
-/** Plain down movement. *//** Plain down movement. */
+/** Plain down movement. */
 export function downMovementP(soft: VValue, hard: VValue, y: VValue): VTree {
   const c = compiled(soft, hard);
   return forward(c, soft, hard, sourceValues(c, y));

@@ -1,40 +1,46 @@
 /** Piecewise operations: max, min, clip. Ties and boundaries are documented sharp bits. */
+import { primitive } from "../ad/define-op.js";
 import { apply } from "../ad/primitive.js";
 import { isPlain } from "../ad/tracked.js";
 import { primal } from "../ad/stop-gradient.js";
 import { child, newTree } from "../vvalue/tree.js";
 import { mapLeavesP } from "../vvalue/algebra.js";
-import type { VValue } from "../vvalue/types.js";
+import type { VTree, VValue } from "../vvalue/types.js";
 import { NUMBER_KEY } from "../vvalue/types.js";
-import type { Primitive } from "./define.js";
 import { mul } from "./products.js";
 
-/** `f(aᵢ, bᵢ)` over the union of key paths, a missing key being 0. */
-function unionZip(a: VValue, b: VValue, f: (x: number, y: number) => number): VValue {
+const asTree = (x: number): VTree => ({ [NUMBER_KEY]: x });
+
+/**
+ * `f(aᵢ, bᵢ)` over the union of the key paths of `a` and `b`, a path missing on one
+ * side being 0 there (`undefined` = the whole side is missing). Only leaves that exist
+ * on one side or the other appear in the result.
+ */
+function unionZip(a: VValue | undefined, b: VValue | undefined, f: (x: number, y: number) => number): VValue {
+  if (b === undefined) return typeof a === "number" ? f(a, 0) : mapLeavesP(a!, (x) => f(x, 0));
+  if (a === undefined) return typeof b === "number" ? f(0, b) : mapLeavesP(b, (y) => f(0, y));
   if (typeof a === "number" && typeof b === "number") return f(a, b);
-  const ta = typeof a === "number" ? { [NUMBER_KEY]: a } : a;
-  const tb = typeof b === "number" ? { [NUMBER_KEY]: b } : b;
+  // a number meets a tree as its ":number" part
+  const ta = typeof a === "number" ? asTree(a) : a;
+  const tb = typeof b === "number" ? asTree(b) : b;
   const out = newTree();
-  for (const k in ta) out[k] = unionZip(ta[k]!, child(tb, k) ?? 0, f);
-  for (const k in tb) if (child(ta, k) === undefined) out[k] = unionZip(0, tb[k]!, f);
+  for (const k in ta) out[k] = unionZip(ta[k]!, child(tb, k), f);
+  for (const k in tb) if (child(ta, k) === undefined) out[k] = unionZip(undefined, tb[k]!, f);
   return out;
 }
 
 function piecewise(name: string, pick: (x: number, y: number) => boolean) {
   const plain = (a: VValue, b: VValue): VValue => unionZip(a, b, (x, y) => (pick(x, y) ? x : y));
-  const prim: Primitive = {
-    name,
-    impl: ([a, b]) => plain(a!, b!),
-    vjp: (g, _ans, [a, b], _p, needs) => {
-      const pa = primal(a as VValue), pb = primal(b as VValue);
-      return [
-        needs[0] ? mul(g as VValue, unionZip(pa, pb, (x, y) => (pick(x, y) ? 1 : 0))) : undefined,
-        needs[1] ? mul(g as VValue, unionZip(pa, pb, (x, y) => (pick(x, y) ? 0 : 1))) : undefined,
-      ];
-    },
-  };
-  return (a: VValue, b: VValue): VValue =>
+  const mask = (a: VValue, b: VValue, toA: boolean): VValue =>
+    unionZip(primal(a), primal(b), (x, y) => (pick(x, y) === toA ? 1 : 0));
+  const prim = primitive(name, ([a, b]) => plain(a!, b!), [
+    (g, _ans, [a, b]) => mul(g as VValue, mask(a as VValue, b as VValue, true)),
+    (g, _ans, [a, b]) => mul(g as VValue, mask(a as VValue, b as VValue, false)),
+  ]);
+  const op = (a: VValue, b: VValue): VValue =>
     isPlain(a) && isPlain(b) ? plain(a, b) : (apply(prim, [a, b], undefined) as VValue);
+  Object.defineProperty(op, "name", { value: name });
+  return op;
 }
 
 /**
@@ -43,6 +49,7 @@ function piecewise(name: string, pick: (x: number, y: number) => boolean) {
  *
  * @example
  * max({ a: 1, b: -1 }, { a: 2 }); // { a: 2, b: 0 }
+ * max({ a: { b: 1 } }, {});        // { a: { b: 1 } }
  */
 export const max = piecewise("max", (x, y) => x >= y || Number.isNaN(x));
 
@@ -55,12 +62,14 @@ export const max = piecewise("max", (x, y) => x >= y || Number.isNaN(x));
  */
 export const min = piecewise("min", (x, y) => x <= y || Number.isNaN(x));
 
-const clipPrim: Primitive<readonly [number, number]> = {
-  name: "clip",
-  impl: ([v], [lo, hi]) => mapLeavesP(v!, (x) => (x < lo ? lo : x > hi ? hi : x)),
-  // the gradient passes where lo <= x <= hi (boundaries included), and is 0 where clipped
-  vjp: (g, _ans, [v], [lo, hi]) => [mul(g as VValue, mapLeavesP(primal(v as VValue), (x) => (x >= lo && x <= hi ? 1 : 0)))],
-};
+const clipPrim = primitive<readonly [number, number]>(
+  "clip",
+  ([v], [lo, hi]) => mapLeavesP(v!, (x) => (x < lo ? lo : x > hi ? hi : x)),
+  [
+    // the gradient passes where lo <= x <= hi (boundaries included), and is 0 where clipped
+    (g, _ans, [v], [lo, hi]) => mul(g as VValue, mapLeavesP(primal(v as VValue), (x) => (x >= lo && x <= hi ? 1 : 0))),
+  ],
+);
 
 /**
  * Clamps every leaf to `[lo, hi]`. A clipped leaf passes no gradient.

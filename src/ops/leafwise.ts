@@ -3,13 +3,12 @@
  * loop when nothing is traced, and an expression in vgrad operations otherwise (so a
  * gradient of a gradient works).
  */
-import { apply } from "../ad/primitive.js";
-import { isPlain, type Val } from "../ad/tracked.js";
+import { operation, primitive } from "../ad/define-op.js";
 import { holdsTracked } from "../ad/primitive.js";
+import type { Val } from "../ad/tracked.js";
 import { mapLeavesP, zipOnP } from "../vvalue/algebra.js";
 import type { VValue } from "../vvalue/types.js";
 import { primal } from "../ad/stop-gradient.js";
-import type { Primitive } from "./define.js";
 import { scale, sub } from "./linear.js";
 import { mul } from "./products.js";
 
@@ -25,18 +24,14 @@ function leafwise(
   df: (x: number) => number,
   dfTree: (x: VValue, ans: VValue) => VValue,
 ): (v: VValue) => VValue {
-  const plain = (v: VValue): VValue => mapLeavesP(v, f);
-  const prim: Primitive = {
-    name,
-    impl: ([v]) => plain(v!),
-    vjp: (g, ans, [x]) =>
+  const prim = primitive(name, ([v]) => mapLeavesP(v!, f), [
+    // IEEE throughout: 0·∞ is NaN on both paths (a gradient of mul(0, sqrt(x)) at 0)
+    (g, ans, [x]) =>
       traced(g) || traced(x!)
-        ? [mul(g as VValue, dfTree(x as VValue, ans as VValue))]
-        : [zipOnP(x as VValue, g as VValue, (xi, gi) => (gi === 0 ? 0 : gi * df(xi)))],
-  };
-  const op = (v: VValue): VValue => (isPlain(v) ? plain(v) : (apply(prim, [v], undefined) as VValue));
-  Object.defineProperty(op, "name", { value: name });
-  return op;
+        ? mul(g as VValue, dfTree(x as VValue, ans as VValue))
+        : zipOnP(x as VValue, g as VValue, (xi, gi) => gi * df(xi)),
+  ]);
+  return operation<[VValue]>(prim);
 }
 
 const constLeaves = (x: VValue, f: (x: number) => number): VValue => mapLeavesP(primal(x), f);

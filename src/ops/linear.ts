@@ -1,13 +1,13 @@
 /** Linear operations: their pullbacks are linear maps of the cotangent alone. */
-import { apply } from "../ad/primitive.js";
-import { isPlain } from "../ad/tracked.js";
-import { setAddOp } from "../ad/backward.js";
-import { addP, linearCombinationP, scaleP, subP } from "../vvalue/algebra.js";
+import { operation, primitive } from "../ad/define-op.js";
+import { apply, type Primitive } from "../ad/primitive.js";
+import { addPrim } from "../ad/structural.js";
+import { isPlain, type Val } from "../ad/tracked.js";
+import { linearCombinationP, mapLeavesP, scaleP, subP } from "../vvalue/algebra.js";
 import type { VValue } from "../vvalue/types.js";
-import { binary, requireScalar, type Primitive, type Val } from "./define.js";
+import { requireScalar } from "./define.js";
 import { dot } from "./products.js";
 
-const addPrim: Primitive = { name: "add", impl: ([a, b]) => addP(a!, b!), vjp: (g) => [g, g] };
 /**
  * `a + b`, key by key (a missing key is 0; a number meets a tree as its ":number").
  *
@@ -15,37 +15,30 @@ const addPrim: Primitive = { name: "add", impl: ([a, b]) => addP(a!, b!), vjp: (
  * add({ a: 1 }, { a: 2, b: 3 }); // { a: 3, b: 3 }
  * add(1, { a: 2 });              // { ":number": 1, a: 2 }
  */
-export const add = binary(addPrim, addP);
-setAddOp(add as (a: Val, b: Val) => Val);
+export const add = operation<[VValue, VValue]>(addPrim);
 
-const subPrim: Primitive = { name: "sub", impl: ([a, b]) => subP(a!, b!), vjp: (g) => [g, neg(g as VValue)] };
+const subPrim = primitive("sub", ([a, b]) => subP(a!, b!), [(g) => g, (g) => neg(g as VValue)]);
 /**
  * `a - b`, key by key.
  *
  * @example
  * sub({ a: 3 }, { a: 1, b: 1 }); // { a: 2, b: -1 }
  */
-export const sub = binary(subPrim, subP);
+export const sub = operation<[VValue, VValue]>(subPrim);
 
-const negPrim: Primitive = { name: "neg", impl: ([v]) => scaleP(-1, v!), vjp: (g) => [neg(g as VValue)] };
+const negPrim: Primitive = primitive("neg", ([v]) => scaleP(-1, v!), [(g) => neg(g as VValue)]);
 /**
  * `-v`.
  *
  * @example
  * neg({ a: 1, b: { c: -2 } }); // { a: -1, b: { c: 2 } }
  */
-export function neg(v: VValue): VValue {
-  return isPlain(v) ? scaleP(-1, v) : (apply(negPrim, [v], undefined) as VValue);
-}
+export const neg: (v: VValue) => VValue = operation<[VValue]>(negPrim);
 
-const scalePrim: Primitive = {
-  name: "scale",
-  impl: ([s, v]) => scaleP(s as number, v!),
-  vjp: (g, _ans, [s, v], _p, needs) => [
-    needs[0] ? dot(g as VValue, v as VValue) : undefined,
-    needs[1] ? scale(s as VValue, g as VValue) : undefined,
-  ],
-};
+const scalePrim = primitive("scale", ([s, v]) => scaleP(s as number, v!), [
+  (g, _ans, [, v]) => dot(g as VValue, v as VValue),
+  (g, _ans, [s]) => scale(s as VValue, g as VValue),
+]);
 /**
  * `s · v` for a scalar `s`.
  *
@@ -53,49 +46,40 @@ const scalePrim: Primitive = {
  * scale(2, { a: 1, b: { c: 3 } }); // { a: 2, b: { c: 6 } }
  */
 export function scale(s: VValue, v: VValue): VValue {
-  if (isPlain(s) && isPlain(v)) {
-    if (typeof s !== "number") requireScalar("scale", s);
-    return scaleP(s as number, v);
-  }
-  requireScalar("scale", s);
+  if (typeof s !== "number") requireScalar("scale", s);
+  if (isPlain(s) && isPlain(v)) return scaleP(s as number, v);
   return apply(scalePrim, [s, v], undefined) as VValue;
 }
 
-const divPrim: Primitive = {
-  name: "div",
-  impl: ([v, s]) => scaleP(1 / (s as number), v!),
+/** `v / s`, leaf by leaf: a division, so that `div(x, x)` is 1 even for subnormal x. */
+function divP(v: VValue, s: number): VValue {
+  return typeof v === "number" ? v / s : mapLeavesP(v, (x) => x / s);
+}
+
+const divPrim = primitive("div", ([v, s]) => divP(v!, s as number), [
   // d(v/s) = dv/s - (v/s)·ds/s
-  vjp: (g, ans, [, s], _p, needs) => [
-    needs[0] ? div(g as VValue, s as VValue) : undefined,
-    needs[1] ? neg(div(dot(g as VValue, ans as VValue), s as VValue)) : undefined,
-  ],
-};
+  (g, _ans, [, s]) => div(g as VValue, s as VValue),
+  (g, ans, [, s]) => neg(div(dot(g as VValue, ans as VValue), s as VValue)),
+]);
 /**
- * `v / s` for a scalar `s`.
+ * `v / s` for a scalar `s`, leaf by leaf.
  *
  * @example
  * div({ a: 3 }, 2); // { a: 1.5 }
+ * div(0.3, 0.1);    // 2.9999999999999996, as 0.3 / 0.1 in JavaScript
  */
 export function div(v: VValue, s: VValue): VValue {
-  if (isPlain(s) && isPlain(v)) {
-    if (typeof s !== "number") requireScalar("div", s);
-    return scaleP(1 / (s as number), v);
-  }
-  requireScalar("div", s);
+  if (typeof s !== "number") requireScalar("div", s);
+  if (isPlain(s) && isPlain(v)) return divP(v, s as number);
   return apply(divPrim, [v, s], undefined) as VValue;
 }
 
 const lcPrim: Primitive<number> = {
   name: "linearCombination",
   impl: (args, n) => linearCombinationP(args.slice(0, n) as number[], args.slice(n)),
-  vjp: (g, _ans, args, n, needs) => {
-    const out: Array<Val | undefined> = new Array(2 * n);
-    for (let i = 0; i < n; i++) {
-      if (needs[i]) out[i] = dot(g as VValue, args[n + i] as VValue);
-      if (needs[n + i]) out[n + i] = scale(args[i] as VValue, g as VValue);
-    }
-    return out;
-  },
+  // arguments 0..n-1 are the coefficients, n..2n-1 the values
+  vjp: (i, g, _ans, args, n) =>
+    i < n ? dot(g as VValue, args[n + i] as VValue) : scale(args[i - n] as VValue, g as VValue),
 };
 /**
  * `Σᵢ coefficients[i] · values[i]` as one fused operation with one pullback.
@@ -111,11 +95,9 @@ export function linearCombination(coefficients: readonly VValue[], values: reado
   }
   let plain = true;
   for (let i = 0; i < values.length; i++) {
-    if (!isPlain(coefficients[i]) || !isPlain(values[i])) { plain = false; break; }
-  }
-  for (let i = 0; i < coefficients.length; i++) {
     if (typeof coefficients[i] !== "number") requireScalar(`linearCombination: coefficient ${i}`, coefficients[i]);
+    if (plain && (!isPlain(coefficients[i]) || !isPlain(values[i]))) plain = false;
   }
   if (plain) return linearCombinationP(coefficients as number[], values);
-  return apply(lcPrim, [...coefficients, ...values], values.length) as VValue;
+  return apply(lcPrim, [...coefficients, ...values] as Val[], values.length) as VValue;
 }

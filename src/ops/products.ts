@@ -1,37 +1,30 @@
 /** Bilinear operations. */
+import { operation, primitive } from "../ad/define-op.js";
+import type { Primitive } from "../ad/primitive.js";
 import { dotP, mulP } from "../vvalue/algebra.js";
 import type { VValue } from "../vvalue/types.js";
-import { binary, type Primitive } from "./define.js";
 import { scale } from "./linear.js";
 
-const mulPrim: Primitive = {
-  name: "mul",
-  impl: ([a, b]) => mulP(a!, b!),
-  vjp: (g, _ans, [a, b], _p, needs) => [
-    needs[0] ? mul(g as VValue, b as VValue) : undefined,
-    needs[1] ? mul(g as VValue, a as VValue) : undefined,
-  ],
-};
+const mulPrim: Primitive = primitive("mul", ([a, b]) => mulP(a!, b!), [
+  (g, _ans, [, b]) => mul(g as VValue, b as VValue),
+  (g, _ans, [a]) => mul(g as VValue, a as VValue),
+]);
 /**
  * Leafwise product on the key paths common to `a` and `b`.
  *
  * @example
  * mul({ a: 2, b: 3 }, { a: 5 }); // { a: 10 }
  */
-export const mul = binary(mulPrim, mulP);
+export const mul: (a: VValue, b: VValue) => VValue = operation<[VValue, VValue]>(mulPrim);
 
-const dotPrim: Primitive = {
-  name: "dot",
-  impl: ([a, b]) => dotP(a!, b!),
-  vjp: (g, _ans, [a, b], _p, needs) => [
-    needs[0] ? scale(g as VValue, b as VValue) : undefined,
-    needs[1] ? scale(g as VValue, a as VValue) : undefined,
-  ],
-};
+const dotPrim = primitive("dot", ([a, b]) => dotP(a!, b!), [
+  (g, _ans, [, b]) => scale(g as VValue, b as VValue),
+  (g, _ans, [a]) => scale(g as VValue, a as VValue),
+]);
 /**
  * `⟨a, b⟩`: the sum of leafwise products over common key paths.
  *
  * @example
  * dot({ a: 1, b: { c: 2 } }, { a: 3, b: { c: 4 } }); // 11
  */
-export const dot = binary<number>(dotPrim, dotP);
+export const dot = operation<[VValue, VValue], number>(dotPrim);

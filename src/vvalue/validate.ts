@@ -7,6 +7,8 @@ export interface ValidateOptions {
   finite?: boolean;
   /** Name of the value in error messages (default "value"). */
   name?: string;
+  /** Objects accepted as leaves without looking inside (e.g. tracked values). */
+  allow?: (x: object) => boolean;
 }
 
 /** Renders a key path for error messages: `value.a["odd key"].b`. */
@@ -44,6 +46,7 @@ export function validate(v: unknown, options: ValidateOptions = {}): VValue {
     if (typeof x !== "object") {
       throw new TypeError(`${where} is a ${typeof x}; a V-value is a number or a plain object`);
     }
+    if (options.allow?.(x)) return;
     const proto = Object.getPrototypeOf(x);
     if (!isTreePrototype(proto)) {
       const ctor = (proto as { constructor?: { name?: string } }).constructor?.name ?? "unknown class";

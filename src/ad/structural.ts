@@ -1,0 +1,59 @@
+/**
+ * The primitives the tracer itself needs: `add` (summing tracked cotangents), `get`
+ * and `embed` (reading into object literals and trees, and their adjoint), and the
+ * projection of a gradient onto its input's key paths. The public `add` and `get` in
+ * src/ops are built on these.
+ */
+import { addP, atPath, getP, projectOntoP } from "../vvalue/algebra.js";
+import type { VValue } from "../vvalue/types.js";
+import { EmbeddedCotangent } from "./cotangent.js";
+import { apply, holdsTracked, type Primitive } from "./primitive.js";
+import type { Val } from "./tracked.js";
+
+/** `a + b` on the union of key paths. */
+export const addPrim: Primitive = {
+  name: "add",
+  impl: ([a, b]) => addP(a!, b!),
+  vjp: (_i, g) => g,
+};
+
+/** `a + b` for values that may be tracked. */
+export function addVal(a: Val, b: Val): Val {
+  return apply(addPrim, [a, b], undefined);
+}
+
+/** Reads at a path; its pullback places the cotangent at that path only (sparse). */
+export const getPrim: Primitive<readonly string[]> = {
+  name: "get",
+  impl: ([v], path) => getP(v!, path),
+  vjp: (_i, g, _ans, _args, path) => (holdsTracked(g) ? embedVal(path, g) : new EmbeddedCotangent(path, g as VValue)),
+};
+
+/** `v` at `path` for a value that may be tracked (recorded as one read). */
+export function getVal(v: Val, path: readonly string[]): Val {
+  return apply(getPrim, [v], path);
+}
+
+/** The tree holding `v` at `path`: the adjoint of `get`. */
+export const embedPrim: Primitive<readonly string[]> = {
+  name: "embed",
+  impl: ([v], path) => atPath(path, v!),
+  vjp: (_i, g, _ans, _args, path) => getVal(g, path),
+};
+
+/** `embed(path, v)` for a value that may be tracked. */
+export function embedVal(path: readonly string[], v: Val): Val {
+  return apply(embedPrim, [v], path);
+}
+
+/** Restriction to the key paths (and kinds) of `x`: linear, and its own adjoint. */
+const projectPrim: Primitive<VValue> = {
+  name: "projectOnto",
+  impl: ([g], x) => projectOntoP(g!, x),
+  vjp: (_i, h, _ans, _args, x) => projectVal(h, x),
+};
+
+/** `g` restricted to the key paths of the plain value `x`, with `x`'s kind. */
+export function projectVal(g: Val, x: VValue): Val {
+  return holdsTracked(g) ? apply(projectPrim, [g], x) : projectOntoP(g as VValue, x);
+}
