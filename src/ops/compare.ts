@@ -66,8 +66,8 @@ const clipPrim = primitive<readonly [number, number]>(
   "clip",
   ([v], [lo, hi]) => mapLeavesP(v!, (x) => (x < lo ? lo : x > hi ? hi : x)),
   [
-    // the gradient passes where lo <= x <= hi (boundaries included), and is 0 where clipped
-    (g, _ans, [v], [lo, hi]) => mul(g as VValue, mapLeavesP(primal(v as VValue), (x) => (x >= lo && x <= hi ? 1 : 0))),
+    // the gradient passes where lo <= x <= hi (boundaries included), is 0 where clipped, NaN at NaN
+    (g, _ans, [v], [lo, hi]) => mul(g as VValue, mapLeavesP(primal(v as VValue), (x) => (x >= lo && x <= hi ? 1 : Number.isNaN(x) ? NaN : 0))),
   ],
 );
 

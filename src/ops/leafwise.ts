@@ -39,6 +39,11 @@ const ones = (x: VValue): VValue => constLeaves(x, () => 1);
 
 const reciprocal = leafwise("reciprocal", (x) => 1 / x, (x) => -1 / (x * x), (_x, ans) => scale(-1, square(ans)));
 
+/** relu's derivative: 1 from 0 on (the 2022 convention), NaN at NaN (it propagates). */
+function reluSlope(x: number): number {
+  return x >= 0 ? 1 : x < 0 ? 0 : NaN;
+}
+
 /**
  * `max(x, 0)` leafwise. Sharp bit: its derivative at 0 is taken as 1 (as in the
  * 2022 DMM experiments), not 0.
@@ -49,8 +54,8 @@ const reciprocal = leafwise("reciprocal", (x) => 1 / x, (x) => -1 / (x * x), (_x
 export const relu = leafwise(
   "relu",
   (x) => (x > 0 || Number.isNaN(x) ? x : 0),
-  (x) => (x >= 0 ? 1 : 0),
-  (x) => constLeaves(x, (v) => (v >= 0 ? 1 : 0)),
+  reluSlope,
+  (x) => constLeaves(x, reluSlope),
 );
 
 /** `tanh` leafwise. @example tanh({ a: 0 }); // { a: 0 } */

@@ -144,3 +144,20 @@ describe("clip", () => {
     expect(() => clip({ a: 1 }, 1, 0)).toThrow(RangeError);
   });
 });
+
+describe("derivatives at NaN propagate NaN; the value flows to the NaN side", () => {
+  it("relu, abs, clip at NaN", () => {
+    expect(gradient(relu, NaN)[0]).toBeNaN();
+    expect(gradient(abs, NaN)[0]).toBeNaN();
+    expect(gradient((x) => clip(x, -1, 1), NaN)[0]).toBeNaN();
+  });
+  it("max/min pass the gradient to a NaN argument", () => {
+    expect(gradient((a, b) => max(a, b), NaN, 1)).toEqual([1, 0]);
+    expect(gradient((a, b) => max(a, b), 1, NaN)).toEqual([0, 1]);
+    expect(gradient((a, b) => min(a, b), 1, NaN)).toEqual([0, 1]);
+  });
+  it("maxNorm: a NaN leaf is the maximal one", () => {
+    const [g] = gradient((t) => maxNorm(t), { a: 5, b: NaN });
+    expect(leaves(g!).map(([p, x]) => [p, Number.isNaN(x)])).toEqual([[["b"], true]]);
+  });
+});

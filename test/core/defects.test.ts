@@ -6,6 +6,8 @@
 import { describe, expect, it } from "vitest";
 import {
   add,
+  checkpoint,
+  tanh,
   defineOp,
   div,
   dot,
@@ -167,5 +169,17 @@ describe("plain property reads of tracked trees", () => {
     const p = { w: { x: 3, y: 1 }, b: 2 };
     expect(gradient((t: any) => mul(t.w.x, t.b), p)).toEqual([{ w: { x: 2 }, b: 3 }]);
     expect(gradient((t: any) => sum(add(t.w, t.missing)), p)).toEqual([{ w: { x: 1, y: 1 } }]);
+  });
+});
+
+describe("second order through checkpoint", () => {
+  it("the gradient of a gradient through a checkpointed block matches finite differences", () => {
+    const block = checkpoint((w: VValue) => tanh(mul(w, w)));
+    const d = (w: VValue): VValue => gradient((v: VValue) => sum(block(v)), w)[0]!;
+    const dPlain = (w: number): number => (1 - Math.tanh(w * w) ** 2) * 2 * w;
+    const h = 1e-5;
+    const fd = (dPlain(0.7 + h) - dPlain(0.7 - h)) / (2 * h);
+    const [second] = gradient((w: VValue) => d(w), 0.7);
+    expect(second as number).toBeCloseTo(fd, 8);
   });
 });
