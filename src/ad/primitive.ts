@@ -10,6 +10,7 @@ import { child, numberPart } from "../vvalue/tree.js";
 import { NUMBER_KEY } from "../vvalue/types.js";
 import { SparseCotangent } from "./cotangent.js";
 import { getVal } from "./structural.js";
+import type { Layout } from "../vvalue/layout.js";
 import { escapedError, Trace, Tracked, tracing, type Val } from "./tracked.js";
 
 /** A cotangent as a rule may return it: a V-value (possibly tracked) or a sparse form. */
@@ -34,6 +35,28 @@ export interface Primitive<P = undefined> {
    * which are wanted. Used instead of `vjp` when present.
    */
   vjpAll?(g: Val, ans: Val, args: Val[], params: P, needs: readonly boolean[]): ReadonlyArray<Cotangent | undefined>;
+  /**
+   * The flat kernel for jit: reads the arguments' leaves and writes the result's in
+   * one Float64Array, at the offsets and in the layouts of `at` (see src/jit). Without
+   * one, jit calls `impl` on rebuilt values (correct, slower).
+   */
+  lower?(at: KernelSite<P>): Kernel;
+}
+
+/** A compiled step of a flat program: reads and writes the program's memory. */
+export type Kernel = (M: Float64Array) => void;
+
+/** Where a kernel's arguments and result live in a flat program's memory. */
+export interface KernelSite<P> {
+  readonly params: P;
+  readonly args: ReadonlyArray<Region>;
+  readonly out: Region;
+}
+
+/** A value's place in memory: its layout and the offset of its slot 0. */
+export interface Region {
+  readonly layout: Layout;
+  readonly offset: number;
 }
 
 /** The cotangents of the arguments in `argOf`, from the per-argument rules or the joint one. */
@@ -87,10 +110,36 @@ export function toNumber(g: Val): Val {
   return x;
 }
 
+/** A place in an object literal's template where a box goes (`impl` fills it). */
+class Hole {
+  constructor(readonly i: number) {}
+}
+
+interface PackParams {
+  /** The literal with every box replaced by a Hole. */
+  readonly template: unknown;
+  readonly paths: readonly (readonly string[])[];
+}
+
+function fill(template: unknown, args: readonly VValue[]): VValue {
+  if (template instanceof Hole) return args[template.i]!;
+  if (typeof template === "number") return template;
+  const out: Record<string, VValue> = Object.create(TREE_PROTO);
+  for (const k in template as object) out[k] = fill((template as Record<string, unknown>)[k], args);
+  return out as VValue;
+}
+
+/** An object literal of boxes as one value: each box's cotangent is the literal's at its path. */
+const packPrim: Primitive<PackParams> = {
+  name: "pack",
+  impl: (args, { template }) => fill(template, args),
+  vjp: (i, g, _ans, _args, { paths }) => readAt(g, paths[i]!),
+};
+
 /**
- * Collapses an object literal holding boxes of `trace` into one box of `trace` whose
- * pullback hands each box its part of the cotangent. Returns `v` unchanged when it is
- * already a box, or holds none of `trace`'s boxes.
+ * Collapses an object literal holding boxes of `trace` into one box of `trace`: a
+ * recorded `pack` of all the boxes it holds. Returns `v` unchanged when it is already
+ * a box, or holds none of `trace`'s boxes.
  */
 export function lift(v: Val, trace: Trace): Val {
   if (v instanceof Tracked || typeof v === "number") return v;
@@ -99,42 +148,21 @@ export function lift(v: Val, trace: Trace): Val {
   const paths: string[][] = [];
   const boxes: Tracked[] = [];
   const path: string[] = [];
-  let plain = true;
-  const unwrap = (x: Val): Val => {
+  const template = (x: Val): unknown => {
     if (x instanceof Tracked) {
-      if (x.trace !== trace) {
-        plain = false;
-        return x;
-      }
       paths.push(path.slice());
-      boxes.push(x);
-      if (!x.plain) plain = false;
-      return x.value;
+      return new Hole(boxes.push(x) - 1);
     }
-    if (typeof x === "number") return x;
-    const t = innermostTrace(x);
-    if (t === null) return x;
-    if (t !== trace) {
-      plain = false;
-      return x;
-    }
-    const out: Record<string, Val> = Object.create(TREE_PROTO);
+    if (typeof x === "number" || innermostTrace(x) === null) return x;
+    const out: Record<string, unknown> = Object.create(TREE_PROTO);
     for (const k in x) {
       path.push(k);
-      out[k] = unwrap((x as Record<string, Val>)[k]!);
+      out[k] = template((x as Record<string, Val>)[k]!);
       path.pop();
     }
-    return out as unknown as VValue;
+    return out;
   };
-  const value = unwrap(v);
-  const node = new Tracked(value, trace, boxes, (g) =>
-    paths.map((p, j) => {
-      const gj = readAt(g, p);
-      return gj === undefined || !isNumberLike(boxes[j]!.value) ? gj : toNumber(gj);
-    }),
-  );
-  node.plain = plain;
-  return node;
+  return apply(packPrim, boxes, { template: template(v), paths });
 }
 
 /** `g` at `path`; undefined (no cotangent) where a plain `g` has nothing, to stay sparse. */
@@ -182,8 +210,29 @@ export function apply<P>(prim: Primitive<P>, args: Val[], params: P): Val {
     }
   }
   const ans = lower ? apply(prim, unboxed, params) : prim.impl(unboxed as VValue[], params);
+  const node = trace.record(prim as Primitive<unknown>, ans, parents, unboxed, params, argOf);
+  node.plain = !lower;
+  return node;
+}
+
+/** A reverse-mode trace: each node's vjp calls the rule for each parent's argument. */
+export class ReverseTrace extends Trace {
+  record<P>(prim: Primitive<P>, ans: Val, parents: Tracked[], unboxed: Val[], params: P, argOf: readonly number[]): Tracked {
+    return recordForReverse(this, prim, ans, parents, unboxed, params, argOf);
+  }
+}
+
+function recordForReverse<P>(
+  trace: Trace,
+  prim: Primitive<P>,
+  ans: Val,
+  parents: Tracked[],
+  unboxed: Val[],
+  params: P,
+  argOf: readonly number[],
+): Tracked {
   const ansIsNumber = isNumberLike(ans);
-  const node = new Tracked(ans, trace, parents, (g0) => {
+  return new Tracked(ans, trace, parents, (g0) => {
     const g = ansIsNumber ? toNumber(g0) : g0;
     const out = cotangentsOf(prim, g, ans, unboxed, params, argOf);
     for (let j = 0; j < out.length; j++) {
@@ -194,6 +243,4 @@ export function apply<P>(prim: Primitive<P>, args: Val[], params: P): Val {
     }
     return out;
   });
-  node.plain = !lower;
-  return node;
 }

@@ -2,10 +2,10 @@ import { validate } from "../vvalue/validate.js";
 import { newTree } from "../vvalue/tree.js";
 import type { VValue } from "../vvalue/types.js";
 import { backward } from "./backward.js";
-import { innermostTrace, isNumberLike, lift } from "./primitive.js";
+import { innermostTrace, isNumberLike, lift, ReverseTrace } from "./primitive.js";
 import { projectVal } from "./structural.js";
 import { primal } from "./stop-gradient.js";
-import { escapedError, Trace, Tracked, withActiveTrace, type Val } from "./tracked.js";
+import { escapedError, Tracked, withActiveTrace, type Val } from "./tracked.js";
 
 /** The result of {@link pullback}: f's value and its vector-Jacobian product. */
 export interface Pullback {
@@ -43,22 +43,23 @@ function checkArgument(where: string, a: unknown, name: string): void {
 export function pullback(f: (...args: any[]) => VValue, ...args: VValue[]): Pullback {
   if (typeof f !== "function") throw new TypeError(`pullback: f must be a function, got ${typeof f}`);
   args.forEach((a, i) => checkArgument("pullback", a, `argument ${i}`));
-  const trace = new Trace();
+  const trace = new ReverseTrace();
   const inputs = args.map((a) => {
     const box = new Tracked(a, trace, null, null);
     box.plain = innermostTrace(a) === null;
     return box;
   });
   let out: Val;
+  let node: Val;
   try {
     out = withActiveTrace(() => f(...inputs)) as Val;
+    if (out === undefined || out === null || (typeof out !== "number" && typeof out !== "object")) {
+      throw new TypeError(`pullback: f returned ${out === null ? "null" : typeof out}; it must return a V-value`);
+    }
+    node = lift(out, trace);
   } finally {
     trace.done = true;
   }
-  if (out === undefined || out === null || (typeof out !== "number" && typeof out !== "object")) {
-    throw new TypeError(`pullback: f returned ${out === null ? "null" : typeof out}; it must return a V-value`);
-  }
-  const node = lift(out, trace);
   const own = node instanceof Tracked && node.trace === trace ? node : null;
   if (own === null) checkArgument("pullback", out, "f's result");
   const value = (own === null ? out : own.value) as VValue;

@@ -1,24 +1,46 @@
 import { newTree } from "../vvalue/tree.js";
 import type { VValue } from "../vvalue/types.js";
-import { innermostTrace } from "./primitive.js";
+import { innermostTrace, ReverseTrace } from "./primitive.js";
 import { Tracked, type Val } from "./tracked.js";
 
-function strip(v: Val): VValue {
-  if (v instanceof Tracked) return strip(v.value);
+/**
+ * `v` without the boxes that `keep` rejects. `read` tells each box's trace that its
+ * plain value was read (a jit trace then guards that value).
+ */
+function strip(v: Val, keep: (box: Tracked) => boolean, read: boolean): VValue {
+  if (v instanceof Tracked) {
+    if (keep(v)) return v as unknown as VValue;
+    if (read) v.trace.readPrimal(v);
+    return strip(v.value, keep, read);
+  }
   if (typeof v === "number" || innermostTrace(v) === null) return v;
   const out = newTree();
-  for (const k in v) out[k] = strip((v as Record<string, Val>)[k]!);
+  for (const k in v) out[k] = strip((v as Record<string, Val>)[k]!, keep, read);
   return out;
 }
 
+const none = (): boolean => false;
+const notReverse = (box: Tracked): boolean => !(box.trace instanceof ReverseTrace);
+
 /**
  * The plain value behind a possibly tracked one, for control flow and printing.
+ * Under `jit`, each value read this way is a guard: a later call whose value differs
+ * there is caught (see the guide's jit section).
  *
  * @example
  * gradient((x) => (primal(x) > 0 ? x : neg(x)), -3); // [-1]
  */
 export function primal(v: VValue): VValue {
-  return strip(v);
+  return strip(v, none, true);
+}
+
+/**
+ * The plain value behind a possibly tracked one, for reading its structure only
+ * (keys, kinds): unlike `primal`, no guard under `jit`, so its numbers must not be
+ * used.
+ */
+export function shapeOf(v: VValue): VValue {
+  return strip(v, none, false);
 }
 
 /**
@@ -29,5 +51,5 @@ export function primal(v: VValue): VValue {
  * gradient((x) => mul(x, stopGradient(x)), 3); // [3], not [6]
  */
 export function stopGradient(v: VValue): VValue {
-  return strip(v);
+  return strip(v, notReverse, false);
 }

@@ -10,17 +10,37 @@
  */
 import type { VValue } from "../vvalue/types.js";
 import type { SparseCotangent } from "./cotangent.js";
+import type { Primitive } from "./primitive.js";
 import { getVal as readProperty } from "./structural.js";
 
 let nextTraceId = 1;
 let active = 0;
 
-/** One differentiation: its tape of tracked values. */
-export class Trace {
+/**
+ * One level of tracing: its tape of tracked values, and how it records an operation
+ * (a reverse-mode trace keeps a pullback closure; a jit trace keeps the operation).
+ */
+export abstract class Trace {
   readonly id = nextTraceId++;
   readonly tape: Tracked[] = [];
   /** Set when `f` has returned: a box of this trace met later has escaped. */
   done = false;
+
+  /**
+   * The node of `prim` applied to `args` (plain or boxes one level down), whose
+   * result is `ans`; `parents[j]` is the box that was argument `argOf[j]`.
+   */
+  abstract record(
+    prim: Primitive<unknown>,
+    ans: Val,
+    parents: Tracked[],
+    args: Val[],
+    params: unknown,
+    argOf: readonly number[],
+  ): Tracked;
+
+  /** Called when `primal` reads the plain value behind one of this trace's boxes. */
+  readPrimal(_box: Tracked): void {}
 }
 
 /** A value as seen inside a differentiated function: plain, or tracked (at any depth). */

@@ -1,0 +1,140 @@
+/**
+ * Layouts: where each leaf of a V-value lives in a flat Float64Array. A layout is the
+ * value's skeleton (its trees, kinds and key order) with each leaf replaced by its
+ * slot, so `unflatten(layout, flatten(v).values)` rebuilds `v` exactly — empty
+ * subtrees, numbers versus `{":number": x}` and key order included. Leaves are
+ * numbered depth first, so every subtree occupies one contiguous range of slots.
+ */
+import { child, newTree, type MutableTree } from "./tree.js";
+import { NUMBER_KEY, type VTree, type VValue } from "./types.js";
+
+/** A skeleton: a slot number where the value has a leaf. */
+export type Skeleton = number | { readonly [key: string]: Skeleton };
+
+/** The layout of a V-value: its skeleton, its leaf count and a key that identifies it. */
+export interface Layout {
+  readonly skeleton: Skeleton;
+  readonly size: number;
+  /** Equal for two values exactly when their skeletons are equal. */
+  readonly key: string;
+}
+
+/**
+ * The layout of `v`: slots numbered depth first from 0.
+ *
+ * @example
+ * layoutOf({ a: 1, b: { c: 2 } }).size; // 2
+ */
+export function layoutOf(v: VValue): Layout {
+  let n = 0;
+  let key = "";
+  const visit = (x: VValue): Skeleton => {
+    if (typeof x === "number") {
+      key += "#";
+      return n++;
+    }
+    const out: Record<string, Skeleton> = newTree() as never;
+    key += "{";
+    for (const k in x) {
+      key += JSON.stringify(k) + ":";
+      out[k] = visit(x[k]!);
+      key += ",";
+    }
+    key += "}";
+    return out;
+  };
+  const skeleton = visit(v);
+  return { skeleton, size: n, key };
+}
+
+/**
+ * The leaves of `v` as a Float64Array in its layout's order, with the layout.
+ *
+ * @example
+ * flatten({ a: 1, b: { c: 2 } }).values; // Float64Array [1, 2]
+ */
+export function flatten(v: VValue): { values: Float64Array; layout: Layout } {
+  const layout = layoutOf(v);
+  const values = new Float64Array(layout.size);
+  writeLeaves(v, values, 0);
+  return { values, layout };
+}
+
+/** Writes the leaves of `v` (of the layout it has) into `out` from `offset`; returns the next offset. */
+export function writeLeaves(v: VValue, out: Float64Array, offset: number): number {
+  if (typeof v === "number") {
+    out[offset] = v;
+    return offset + 1;
+  }
+  let o = offset;
+  for (const k in v) {
+    const x = v[k]!;
+    if (typeof x === "number") out[o++] = x;
+    else o = writeLeaves(x, out, o);
+  }
+  return o;
+}
+
+/**
+ * The V-value of `layout` whose leaves are `values[offset + slot]`.
+ *
+ * @example
+ * const { values, layout } = flatten({ a: 1, b: { c: 2 } });
+ * unflatten(layout, values); // { a: 1, b: { c: 2 } }
+ */
+export function unflatten(layout: Layout, values: ArrayLike<number>, offset = 0): VValue {
+  const build = (s: Skeleton): VValue => {
+    if (typeof s === "number") return values[offset + s]!;
+    const out: MutableTree = newTree();
+    for (const k in s) out[k] = build(s[k]!);
+    return out;
+  };
+  return build(layout.skeleton);
+}
+
+/**
+ * Each leaf's slot by its normalized path: the key path with trailing ":number" keys
+ * dropped, so that a number and `{":number": x}` at the same place share a path (as
+ * they are the same vector). Keys are the path joined by "\u0000".
+ */
+export function slotsByPath(layout: Layout): Map<string, number> {
+  const out = new Map<string, number>();
+  const path: string[] = [];
+  const visit = (s: Skeleton): void => {
+    if (typeof s === "number") {
+      let end = path.length;
+      while (end > 0 && path[end - 1] === NUMBER_KEY) end--;
+      out.set(path.slice(0, end).join("\u0000"), s);
+      return;
+    }
+    for (const k in s) {
+      path.push(k);
+      visit(s[k]!);
+      path.pop();
+    }
+  };
+  visit(layout.skeleton);
+  return out;
+}
+
+/** The slots of `layout` in order with their normalized path keys (see {@link slotsByPath}). */
+export function pathKeys(layout: Layout): string[] {
+  const keys: string[] = new Array(layout.size);
+  for (const [k, slot] of slotsByPath(layout)) keys[slot] = k;
+  return keys;
+}
+
+/** The sub-skeleton at `path` of a skeleton (undefined when absent), reading through ":number" of a leaf. */
+export function skeletonAt(s: Skeleton, path: readonly string[]): Skeleton | undefined {
+  let cur: Skeleton = s;
+  for (const k of path) {
+    if (typeof cur === "number") {
+      if (k !== NUMBER_KEY) return undefined;
+      continue;
+    }
+    const next = child(cur as VTree as never, k) as Skeleton | undefined;
+    if (next === undefined) return undefined;
+    cur = next;
+  }
+  return cur;
+}
