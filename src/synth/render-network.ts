@@ -1,9 +1,11 @@
 /**
  * The network picture of a synthesis: a network matrix drawn as a graph.
  *
- * Neurons are boxes (Graphviz HTML-like tables): input fields on the left, the neuron
- * name in the middle, output fields on the right. A soft link is an edge from the
- * source's output-field port to the target's input-field port, labelled with its
+ * Neurons are boxes (Graphviz HTML-like tables): input fields on top, the neuron name
+ * in the middle, output fields below. The layers run top to bottom, so the picture
+ * grows in height with the number of layers and in width only with the neurons of one
+ * layer: a synthesized network reads at a docs page's width (~900 px). A soft link is
+ * an edge from the source's output-field port to the target's input-field port, labelled with its
  * weight (3 significant digits), blue when positive, red when negative, thicker when
  * larger in magnitude. Hard links are dashed grey edges labelled "hard".
  *
@@ -44,7 +46,7 @@ interface Link {
 interface NeuronInfo {
   name: string;
   type: string;
-  /** Column: 0 for timer/input/eos/const_1 (timer before them), L for `{type}-L-k`, output last; undefined when unknown. */
+  /** Row (top to bottom): 0 for timer/input/eos/const_1 (timer before them), L for `{type}-L-k`, output last; undefined when unknown. */
   layer: number | undefined;
   inputs: string[];
   outputs: string[];
@@ -185,24 +187,23 @@ const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 function nodeLabel(n: NeuronInfo): string {
   const fill = Object.hasOwn(FILL, n.type) ? FILL[n.type]! : "#ffffff";
-  const rows = Math.max(n.inputs.length, n.outputs.length, 1);
+  const cols = Math.max(n.inputs.length, n.outputs.length, 1);
   const showType = n.type !== n.name && !n.name.startsWith(`${n.type}-`);
-  const nameCell =
-    `<TD ROWSPAN="${rows}" BGCOLOR="${fill}" CELLPADDING="6"><B>${escapeHtmlLabel(n.name)}</B>` +
-    (showType ? `<BR/><FONT POINT-SIZE="9"><I>${escapeHtmlLabel(n.type)}</I></FONT>` : "") +
-    `</TD>`;
-  const fieldCell = (port: string, field: string, span: number): string =>
-    `<TD PORT="${port}"${span > 1 ? ` ROWSPAN="${span}"` : ""} BGCOLOR="#ffffff"><FONT POINT-SIZE="10" COLOR="#444444">${escapeHtmlLabel(field)}</FONT></TD>`;
-  const trs: string[] = [];
-  for (let r = 0; r < rows; r++) {
-    let tr = "";
-    // The last field of a shorter column stretches over the remaining rows.
-    if (r < n.inputs.length) tr += fieldCell(`i${r}`, n.inputs[r]!, r === n.inputs.length - 1 ? rows - r : 1);
-    if (r === 0) tr += nameCell;
-    if (r < n.outputs.length) tr += fieldCell(`o${r}`, n.outputs[r]!, r === n.outputs.length - 1 ? rows - r : 1);
-    trs.push(`<TR>${tr}</TR>`);
-  }
-  return `<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3">${trs.join("")}</TABLE>>`;
+  const nameRow =
+    `<TR><TD COLSPAN="${cols}" BGCOLOR="${fill}" CELLPADDING="5"><B>${escapeHtmlLabel(n.name)}</B>` +
+    (showType ? ` <FONT POINT-SIZE="9"><I>${escapeHtmlLabel(n.type)}</I></FONT>` : "") +
+    `</TD></TR>`;
+  // A row of field cells; the last cell of a shorter row stretches over the remaining columns.
+  const fieldRow = (prefix: string, fields: string[]): string =>
+    fields.length === 0
+      ? ""
+      : `<TR>${fields
+          .map((field, k) => {
+            const span = k === fields.length - 1 ? cols - k : 1;
+            return `<TD PORT="${prefix}${k}"${span > 1 ? ` COLSPAN="${span}"` : ""} BGCOLOR="#ffffff"><FONT POINT-SIZE="10" COLOR="#444444">${escapeHtmlLabel(field)}</FONT></TD>`;
+          })
+          .join("")}</TR>`;
+  return `<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="2">${fieldRow("i", n.inputs)}${nameRow}${fieldRow("o", n.outputs)}</TABLE>>`;
 }
 
 /**
@@ -240,7 +241,7 @@ export function networkToDot(soft: NetworkMatrix, options: NetworkPictureOptions
   const lines: string[] = [];
   lines.push("digraph dmm {");
   lines.push(
-    `  graph [rankdir=LR, nodesep=0.25, ranksep=0.9, fontname="${FONT}", bgcolor="white", pad=0.3, labelloc=t, labeljust=l];`,
+    `  graph [rankdir=TB, nodesep=0.2, ranksep=0.45, fontname="${FONT}", bgcolor="white", pad=0.3, labelloc=t, labeljust=l];`,
   );
   lines.push(`  node [shape=plain, fontname="${FONT}", fontsize=12];`);
   lines.push(`  edge [fontname="${FONT}", fontsize=10, arrowsize=0.7];`);
@@ -257,26 +258,26 @@ export function networkToDot(soft: NetworkMatrix, options: NetworkPictureOptions
 
   for (const n of neurons) lines.push(`  ${id.get(n.name)} [label=${nodeLabel(n)}];`);
 
-  // Columns: timer, then layer 0 (input, eos, const_1), then layers 1, 2, ..., output.
-  // Each present column is a rank=same group; invisible weight-0 edges chain the groups
-  // so the column order holds even where no link goes from one column to the next.
-  const columns = new Map<number, NeuronInfo[]>();
+  // Rows, top to bottom: timer, then layer 0 (input, eos, const_1), then layers 1, 2, ...,
+  // output. Each present row is a rank=same group; invisible weight-0 edges chain the
+  // groups so the row order holds even where no link goes from one row to the next.
+  const rowsOf = new Map<number, NeuronInfo[]>();
   for (const n of neurons) {
     if (n.layer === undefined) continue;
-    const col = n.type === "timer" ? -1 : n.layer;
-    const list = columns.get(col) ?? [];
+    const row = n.type === "timer" ? -1 : n.layer;
+    const list = rowsOf.get(row) ?? [];
     list.push(n);
-    columns.set(col, list);
+    rowsOf.set(row, list);
   }
-  const order = [...columns.keys()].sort((a, b) => a - b);
-  for (const col of order) {
-    const members = columns.get(col)!.map((n) => id.get(n.name)!);
-    const rank = col === Number.POSITIVE_INFINITY ? "max" : "same";
+  const order = [...rowsOf.keys()].sort((a, b) => a - b);
+  for (const row of order) {
+    const members = rowsOf.get(row)!.map((n) => id.get(n.name)!);
+    const rank = row === Number.POSITIVE_INFINITY ? "max" : "same";
     lines.push(`  { rank=${rank}; ${members.join("; ")}; }`);
   }
   for (let i = 0; i + 1 < order.length; i++) {
-    const a = id.get(columns.get(order[i]!)![0]!.name)!;
-    const b = id.get(columns.get(order[i + 1]!)![0]!.name)!;
+    const a = id.get(rowsOf.get(order[i]!)![0]!.name)!;
+    const b = id.get(rowsOf.get(order[i + 1]!)![0]!.name)!;
     lines.push(`  ${a} -> ${b} [style=invis, weight=0];`);
   }
 
@@ -287,8 +288,8 @@ export function networkToDot(soft: NetworkMatrix, options: NetworkPictureOptions
   for (const l of links) {
     const src = info.get(l.source)!;
     const tgt = info.get(l.target)!;
-    const tail = `${port(l.source, src.outputs, l.sourceField, "o")}:e`;
-    const head = `${port(l.target, tgt.inputs, l.targetField, "i")}:w`;
+    const tail = `${port(l.source, src.outputs, l.sourceField, "o")}:s`;
+    const head = `${port(l.target, tgt.inputs, l.targetField, "i")}:n`;
     let attrs: string;
     if (l.hard) {
       const label = l.weight === 1 ? "hard" : `hard ×${formatWeight(l.weight)}`;

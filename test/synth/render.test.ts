@@ -60,6 +60,17 @@ const decode = (s: string): string =>
 const svgTexts = (svg: string): string[] =>
   [...svg.matchAll(/<text\b[^>]*>([^<]*)<\/text>/g)].map((m) => decode(m[1]!));
 
+/** The width and height of an SVG's root element, in pt (Graphviz's unit; 1 pt = 4/3 px). */
+function svgSizePt(svg: string): { width: number; height: number } {
+  const m = /<svg\b[^>]*?\swidth="([\d.]+)pt"[^>]*?\sheight="([\d.]+)pt"/.exec(svg);
+  expect(m, "an <svg width=\"...pt\" height=\"...pt\">").not.toBeNull();
+  return { width: Number(m![1]), height: Number(m![2]) };
+}
+
+/** The tick labels of each axis of a Vega SVG, in the order Vega draws the axes. */
+const axisLabels = (svg: string): string[][] =>
+  [...svg.matchAll(/role-axis-label"[^>]*>((?:<text\b[^>]*>[^<]*<\/text>)*)<\/g>/g)].map((m) => svgTexts(m[1]!));
+
 /**
  * A small well-formedness check (no XML parser among the dependencies): after the
  * prolog, doctype and comments, start and end tags must nest properly under one <svg>
@@ -109,7 +120,7 @@ function readDotNodes(dot: string): Map<string, { name: string; ports: Map<strin
 function readDotEdges(dot: string): Array<FlatLink & { label: string; attrs: string }> {
   const nodes = readDotNodes(dot);
   const edges: Array<FlatLink & { label: string; attrs: string }> = [];
-  for (const m of dot.matchAll(/^ {2}(n\d+):(o\d+):e -> (n\d+):(i\d+):w \[(.*)\];$/gm)) {
+  for (const m of dot.matchAll(/^ {2}(n\d+):(o\d+):s -> (n\d+):(i\d+):n \[(.*)\];$/gm)) {
     const [, src, out, tgt, inp, attrs] = m;
     const label = /label="([^"]*)"/.exec(attrs!)![1]!;
     edges.push({
@@ -192,9 +203,9 @@ describe("networkToDot", () => {
     expect(readDotEdges(networkToDot({}, { hard: standardHard() }))).toHaveLength(12);
   });
 
-  it("orders columns timer → layer 0 → layers 1..5 → output, left to right", () => {
+  it("orders rows timer → layer 0 → layers 1..5 → output, top to bottom", () => {
     const dot = networkToDot(sparse20, { hard: standardHard() });
-    expect(dot).toContain("rankdir=LR");
+    expect(dot).toContain("rankdir=TB");
     const nodes = readDotNodes(dot);
     const nameOf = (id: string): string => nodes.get(id)!.name;
     const groups = [...dot.matchAll(/\{ rank=(same|max); ([^}]*) \}/g)].map((m) => ({
@@ -295,6 +306,26 @@ describe("renderNetworkSvg", () => {
     expectWellFormedSvg(empty);
     expect(svgTexts(empty).join(" ")).toContain("0 soft links");
   });
+
+  it("lays real synthesized networks out to read at a page's width: within 2:1 either way, at most 1000 px wide", async () => {
+    // The sparse 2022 networks (19 to 27 weights over all 5 layers) and the 27-weight
+    // network of the default `npm run synth`.
+    const networks: Array<[string, NetworkMatrix]> = [
+      ...["sparse18-after-100-steps-matrix.json", "sparse19-after-500-steps-matrix.json", "sparse20-after-100-steps-matrix.json"].map(
+        (f): [string, NetworkMatrix] => [f, JSON.parse(fixture(f))],
+      ),
+      ["default run", JSON.parse(readFileSync(new URL("./default-run-network.json", import.meta.url), "utf8"))],
+    ];
+    for (const [name, soft] of networks) {
+      const svg = await renderNetworkSvg(soft, { hard: standardHard(), title: `Synthesized network (${name})` });
+      const { width, height } = svgSizePt(svg);
+      expect(width / height, name).toBeLessThanOrEqual(2);
+      expect(height / width, name).toBeLessThanOrEqual(2);
+      // Shown 900 px wide, a picture at most 1000 px (750 pt) wide keeps its 10 pt
+      // field and weight labels at 12 px or more.
+      expect(width, name).toBeLessThanOrEqual(750);
+    }
+  });
 });
 
 describe("renderTrainingSvg", () => {
@@ -311,13 +342,91 @@ describe("renderTrainingSvg", () => {
     expectWellFormedSvg(svg);
     const texts = svgTexts(svg);
     // stage 0 is the synthesis's base training
-    for (const t of ["Three stages", "total loss", "prereg", "loss (log scale)", "training step", "base", "stage 1", "stage 2"])
+    for (const t of ["Three stages", "loss (log scale)", "training step", "base", "stage 1", "stage 2"])
       expect(texts).toContain(t);
     expect(texts.some((t) => t.startsWith("soft weights"))).toBe(true);
     expect(svg).toContain('aria-roledescription="line mark"');
     // Two stage boundaries, drawn as rules in both panels.
     expect(svg.match(/aria-roledescription="rule mark"/g)?.length).toBe(4);
     expect(svg).not.toMatch(/NaN|Infinity/);
+  });
+
+  /**
+   * A history shaped like the default synthesis: 1500 base steps, 55 stages of 150 and
+   * 1000 polishing steps (10 750 records), a noisy decaying loss that jumps after each
+   * cut, and a count falling from 1486 to 27.
+   */
+  function synthesisLikeHistory(): TrainingRecord[] {
+    let seed = 12345;
+    const noise = (): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const out: TrainingRecord[] = [];
+    let weights = 1486;
+    let step = 0;
+    const phase = (stage: number, steps: number, start: number): void => {
+      for (let i = 0; i < steps; i++) {
+        step++;
+        const prereg = start * Math.exp(-i / 30) + 0.05 * (1 + 0.3 * noise());
+        out.push({ step, stage, prereg, loss: prereg + 0.01 * weights, weights });
+      }
+    };
+    phase(0, 1500, 400);
+    for (let stage = 1; stage <= 55; stage++) {
+      weights = Math.max(27, Math.round(weights * 0.85));
+      phase(stage, 150, 2 + 3 * noise());
+    }
+    phase(-1, 1000, 0.01);
+    return out;
+  }
+  const history = synthesisLikeHistory();
+
+  it("names both loss series in the legend, prereg with what it measures", async () => {
+    const svg = await renderTrainingSvg(threeStages);
+    const texts = svgTexts(svg);
+    expect(texts).toContain("prereg (squared error vs. detector)");
+    expect(texts).toContain("total loss (prereg + λ·Σ|w|)");
+  });
+
+  it("draws a synthesis-sized history (10 750 steps) in under 150 KB, keeping every spike and dip", async () => {
+    expect(history).toHaveLength(10750);
+    const svg = await renderTrainingSvg(history, { title: "Long run" });
+    expectWellFormedSvg(svg);
+    expect(svg.length).toBeLessThan(150_000);
+
+    // What is drawn is a subset of the records, and holds the extremes of each series.
+    const spec = trainingSpec(history) as unknown as { vconcat: Array<{ layer: Array<{ data?: { values: Array<Record<string, number | string>> } }> }> };
+    const drawn = spec.vconcat[0]!.layer.at(-1)!.data!.values as Array<{ step: number; series: string; value: number }>;
+    const prereg = drawn.filter((v) => v.series.startsWith("prereg"));
+    expect(prereg.length).toBeLessThan(history.length / 4);
+    for (const v of prereg) expect(history[v.step - 1]!.prereg).toBe(v.value);
+    const values = history.map((h) => h.prereg);
+    expect(prereg.map((v) => v.value)).toContain(Math.max(...values));
+    expect(prereg.map((v) => v.value)).toContain(Math.min(...values));
+    // Every stage's first step (the jump after a cut) is a local maximum that stays.
+    for (let i = 1; i < history.length; i++) {
+      if (history[i]!.stage !== history[i - 1]!.stage && history[i]!.stage > 0) {
+        expect(prereg.some((v) => v.step === history[i]!.step), `step ${history[i]!.step}`).toBe(true);
+      }
+    }
+    // The count is a step line: every change of it is drawn at the step where it happens.
+    const counts = spec.vconcat[1]!.layer.find((l) => l.data?.values[0]?.weights !== undefined && l.data.values.length > 1)!.data!.values;
+    for (let i = 1; i < history.length; i++) {
+      if (history[i]!.weights !== history[i - 1]!.weights) {
+        expect(counts).toContainEqual({ step: history[i]!.step, weights: history[i]!.weights });
+      }
+    }
+  });
+
+  it("puts the axis ticks at round numbers, with a count tick below 50 when the count ends at 27", async () => {
+    const svg = await renderTrainingSvg(history);
+    const [lossAxis, stepAxis, countAxis] = axisLabels(svg);
+    expect(lossAxis).toEqual(["0.01", "0.1", "1", "10", "100", "1000"]);
+    expect(stepAxis).toEqual(["1000", "2000", "3000", "4000", "5000", "6000", "7000", "8000", "9000", "10000"]);
+    expect(countAxis).toEqual(["20", "50", "100", "200", "500", "1000", "2000"]);
+    // The final count is written at the end of the line.
+    expect(svgTexts(svg)).toContain("27");
   });
 
   it("gives a valid SVG for an empty history", async () => {
@@ -344,8 +453,8 @@ describe("renderTrainingSvg", () => {
     ];
     const spec = trainingSpec(history) as unknown as { title: { subtitle: string }; vconcat: Array<{ layer: Array<{ data: { values: Array<{ series?: string; value?: number }> } }> }> };
     const lossData = spec.vconcat[0]!.layer.at(-1)!.data.values;
-    expect(lossData.filter((v) => v.series === "prereg").map((v) => v.value)).toEqual([2, 0.001, 0.001, 0.5]);
-    expect(lossData.filter((v) => v.series === "total loss").map((v) => v.value)).toEqual([3, 0.01]);
+    expect(lossData.filter((v) => v.series?.startsWith("prereg")).map((v) => v.value)).toEqual([2, 0.001, 0.001, 0.5]);
+    expect(lossData.filter((v) => v.series?.startsWith("total loss")).map((v) => v.value)).toEqual([3, 0.01]);
     expect(spec.title.subtitle).toContain("2 loss values <= 0 drawn at 1e-3");
     expect(spec.title.subtitle).toContain("2 non-finite loss values left out");
     const svg = await renderTrainingSvg(history);
