@@ -4,13 +4,16 @@
  *
  * Writing an example:
  * - no imports needed: public names of "vgrad", "vgrad/dmm", "vgrad/synth",
- *   "vgrad/testing" (and `fc`, and a src file's own exports in its TSDoc) are imported
- *   automatically; an example with an import of its own must import everything it uses;
+ *   "vgrad/testing" (and `fc`, Node's `join`, `tmpdir`, `readFileSync`, ..., and a src
+ *   file's own exports in its TSDoc) are imported automatically; an example with an
+ *   import of its own must import everything it uses;
+ * - files go under `tmpdir()`, which is a folder removed after the run;
  * - `expr; // [{ a: 2 }]`: a result comment that is a JS literal is checked (same keys,
  *   numbers to 1e-9 relative); `// ≈ 0.00161` checks the rounding; `// TypeError: msg`
  *   expects that error; a literal may be followed by a remark in parentheses or after
  *   ", "; prose or "…" is not checked (details in results.ts);
- * - a markdown block followed by "Output…:" and a plain fence must print that text;
+ * - a markdown block followed by "Output…:" and a plain fence must print that text
+ *   (up to white space, numbers to 1e-9 relative);
  * - opting out (rarely, with a reason): `<!-- doctest: skip REASON -->` before a
  *   markdown fence or `// doctest: skip REASON` as a TSDoc example's first line
  *   (`no-run` instead of `skip` still type-checks).

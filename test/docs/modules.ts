@@ -42,7 +42,7 @@ const NODE_NAMES: ReadonlyMap<string, string> = new Map([
   ["join", "node:path"],
 ]);
 
-/** Modules for `examples`; result-check ids start at `firstId`. */
+/** The modules of an example; its result checks get ids from `firstId` on. */
 export function exampleModule(example: Example, importable: Importable, firstId: number): ExampleModule {
   const body = example.lines.map((l) => l.text).join("\n");
   const parsed = ts.createSourceFile("example.ts", body, ts.ScriptTarget.ES2022, true);

@@ -10,7 +10,8 @@
  *                              ", " or " —" (e.g. `// [3], not [6]`)
  *   expr; // ≈ LITERAL         the same, each number of the value rounding to the
  *                              number as written (≈ 0.00161: within 0.000005)
- *   expr; // TypeError: text   the statement throws a TypeError whose message starts
+ *   expr; // TypeError: text   the statement throws an error of that name (TypeError,
+ *                              RangeError, MatrixError, ...) whose message starts
  *                              with the text (up to a trailing "..." or "…")
  *   console.log(x); // LITERAL checks x
  * The comment may also stand alone on the line right below the statement. A comment
