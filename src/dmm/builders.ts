@@ -116,7 +116,9 @@ export interface LayeredLayout {
  * The soft matrix of the result is all zeros: give it weights with `withSoft`.
  *
  * @example
- * const { network, links } = layeredNetwork(); // links.length === 1486
+ * const { network, links } = layeredNetwork();
+ * links.length;              // 1486
+ * countLinks(network.hard);  // 12
  */
 export function layeredNetwork(config: LayeredConfig = {}): LayeredLayout {
   const layers = config.layers ?? 5;

@@ -58,7 +58,9 @@ export interface LossOptions {
  * it inside `valueAndGradient` — and a plain fast function otherwise.
  *
  * @example
- * const { prereg } = detectorLoss(layered, soft, { samples: [{ text: "test string.", cycles: 140 }] });
+ * const net = handcraftedDetector({ trainable: true }); // its 11 links are soft, weight 1
+ * detectorLoss(net, net.soft, { samples: [{ text: "test string.", cycles: 140 }] });
+ * // { loss: 0.011, prereg: 0, regL1: 11 }
  */
 export function detectorLoss(
   net: Network,

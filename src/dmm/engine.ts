@@ -37,7 +37,9 @@ export type Outputs = VValue;
  * movement (every neuron's activation). Works untracked and tracked.
  *
  * @example
- * const { x, y } = step(handcraftedDetector(), initialOutputs(net), { text: "ab" });
+ * const net = handcraftedDetector();
+ * const { y } = step(net, initialOutputs(net), { text: "ab" });
+ * get(y, "input", "char"); // { a: 1 }
  */
 export function step(net: Network, y: Outputs, env: RunEnv = {}): { x: VValue; y: Outputs } {
   const soft = neuronOf(net, SELF) === undefined ? net.soft : get(y, SELF, "single");

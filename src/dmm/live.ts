@@ -11,7 +11,9 @@ import type { NeuronType } from "./neuron-type.js";
  * A network with Self, or without an `output` neuron, is returned unchanged.
  *
  * @example
- * Object.keys(liveNetwork(withSoft(layered, sparse19)).neurons).length; // ~ a dozen
+ * const { network } = layeredNetwork();
+ * const soft = matrixFromLinks([["norm-1-1", "dict", "input", "char", 1], ["output", "dict-1", "norm-1-1", "norm", 1]]);
+ * Object.keys(liveNetwork(withSoft(network, soft)).neurons); // ["timer", "input", "norm-1-1", "output"]
  */
 export function liveNetwork(net: Network, outputName = "output"): Network {
   if (neuronOf(net, SELF) !== undefined || neuronOf(net, outputName) === undefined) return net;

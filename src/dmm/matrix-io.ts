@@ -57,7 +57,9 @@ export function validateMatrix(m: VValue, net: Network, name = "matrix"): void {
  * JSON, non-numbers, non-finite weights, unknown neurons or fields) name the path.
  *
  * @example
- * const soft = parseMatrix(readFileSync("network.json", "utf8"), layeredNetwork().network);
+ * const { network } = layeredNetwork();
+ * parseMatrix('{"norm-1-1": {"dict": {"input": {"char": 0.5}}}}', network); // { "norm-1-1": { dict: { input: { char: 0.5 } } } }
+ * parseMatrix('{"nope": {}}', network); // MatrixError: matrix.nope: unknown target neuron "nope"
  */
 export function parseMatrix(text: string, net: Network, name = "matrix"): VValue {
   let m: VValue;

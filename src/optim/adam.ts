@@ -26,8 +26,7 @@ export interface AdamOptions {
  *
  * @example
  * const opt = adam({ lr: 0.1 });
- * let state = opt.init({ w: 1 });
- * ({ params, state } = opt.step({ w: 1 }, { w: 2 }, state)); // params.w ≈ 0.9
+ * opt.step({ w: 1 }, { w: 2 }, opt.init({ w: 1 })).params; // { w: 0.9000000005 } (a first step moves by about lr)
  */
 export function adam(options: AdamOptions = {}): Optimizer<AdamState> {
   const lr = checkHyper("adam", "lr", options.lr ?? 0.001, 0, Infinity);

@@ -7,8 +7,12 @@ import type { VValue } from "../vvalue/types.js";
  * optimizer state to the surviving parameters, so pruned weights leave no state.
  *
  * @example
+ * const opt = adam();
+ * const adamState = opt.step({ a: 0.5, b: 0.001 }, { a: 1, b: 1 }, opt.init({ a: 0.5, b: 0.001 })).state;
  * const { params, state } = pruneWithState({ a: 0.5, b: 0.001 }, adamState, 0.01);
- * // params = { a: 0.5 }; state.m and state.v have no "b"
+ * params;               // { a: 0.5 }
+ * Object.keys(state.m); // ["a"]
+ * Object.keys(state.v); // ["a"]
  */
 export function pruneWithState<S extends object>(
   params: VValue,

@@ -6,7 +6,9 @@ import { basename, dirname, join } from "node:path";
  * a part: write a temporary file beside it, flush, rename over the target.
  *
  * @example
- * writeFileAtomic("out/network.json", JSON.stringify(soft));
+ * const file = join(mkdtempSync(join(tmpdir(), "vgrad-")), "network.json");
+ * writeFileAtomic(file, JSON.stringify({ a: 1 }));
+ * readFileSync(file, "utf8"); // '{"a":1}'
  */
 export function writeFileAtomic(path: string, data: string): void {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);

@@ -29,8 +29,15 @@ function workerFile(): { filename: string; execArgv: string[] } | null {
  * A piscina pool of `workers` threads, or null for 0 (evaluate in this thread).
  *
  * @example
+ * const { network, links } = layeredNetwork({ layers: 1, perType: 1 });
  * const pool = await createEsPool(2);
- * try { ... } finally { await pool?.close(); }
+ * try {
+ *   const es = { pairs: 4, sigma: 0.02, l2: 0, seed: 1, step: 0, network: { layers: 1, perType: 1 }, pool };
+ *   const { gradient } = await esGradient(network, initialWeights(links, Rng.seeded(1)), { samples: [{ text: "ab.", cycles: 50 }] }, es);
+ *   countLinks(gradient); // 34
+ * } finally {
+ *   await pool?.close();
+ * }
  */
 export async function createEsPool(workers: number): Promise<EsPool | null> {
   if (workers <= 0) return null;

@@ -9,7 +9,9 @@ import type { VValue } from "../vvalue/types.js";
  * signal (say, on an accumulator's growing counts) matters; magnitude alone misses it.
  *
  * @example
- * const s = linkSaliency(layered, soft, [{ text: "test string.", cycles: 140 }]);
+ * const { network, links } = layeredNetwork({ layers: 1, perType: 1 });
+ * const soft = initialWeights(links, Rng.seeded(1));
+ * linkSaliency(network, soft, [{ text: "abca.", cycles: 70 }]).length; // 34 (one per link)
  */
 export function linkSaliency(net: Network, soft: VValue, samples: readonly Sample[]): number[] {
   const links = linksOf(soft);
@@ -69,7 +71,9 @@ export function pruneSmallest(soft: VValue, count: number): VValue {
  * broken by link order, so the result is deterministic.
  *
  * @example
- * pruneLeastSalient(layered, soft, samples, 100);
+ * const { network, links } = layeredNetwork({ layers: 1, perType: 1 });
+ * const soft = initialWeights(links, Rng.seeded(1));
+ * countLinks(pruneLeastSalient(network, soft, [{ text: "abca.", cycles: 70 }], 10)); // 24
  */
 export function pruneLeastSalient(net: Network, soft: VValue, samples: readonly Sample[], count: number): VValue {
   return count <= 0 ? soft : dropLinks(soft, salienceOrder(net, soft, samples).slice(0, count));

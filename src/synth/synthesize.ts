@@ -107,8 +107,15 @@ export interface SynthHooks {
  * Runs (or resumes) a synthesis until it is done or `shouldStop` says so.
  *
  * @example
- * const state = await synthesize(startSynthesis(defaultConfig({ seed: 7 })));
- * state.accepted.soft; // the synthesized soft matrix
+ * // a small network and schedule (seconds); defaultConfig({ seed: 7 }) is the full run
+ * const config = defaultConfig({
+ *   network: { layers: 1, perType: 1, types: ["accum", "norm", "dot", "compare"] },
+ *   baseSteps: 20, stageSteps: 5, finalSteps: 5, targetWeights: 20,
+ * });
+ * const state = await synthesize(startSynthesis(config));
+ * state.phase;                  // "done"
+ * state.accepted.weights <= 20; // true
+ * state.accepted.soft;          // the synthesized soft matrix
  */
 export async function synthesize(state: SynthState, hooks: SynthHooks = {}): Promise<SynthState> {
   const { network } = networkFor(state.config);

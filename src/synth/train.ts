@@ -27,7 +27,10 @@ export interface TrainOptions extends LossOptions {
  * part of the network only (neurons that can reach the output).
  *
  * @example
- * const { prereg, gradient } = lossAndGradient(layered, soft, { samples });
+ * const { network, links } = layeredNetwork({ layers: 1, perType: 1 }); // a small one: 34 soft links
+ * const soft = initialWeights(links, Rng.seeded(1));
+ * const { prereg, gradient } = lossAndGradient(network, soft, { samples: [{ text: "abca.", cycles: 70 }] });
+ * countLinks(gradient); // 34
  */
 export function lossAndGradient(
   net: Network,
@@ -50,7 +53,10 @@ export function lossAndGradient(
  * state and the prereg loss before every step.
  *
  * @example
- * const { soft, prereg } = train(layered, initial, { samples, steps: 10, lambda: 0.001 });
+ * const { network, links } = layeredNetwork({ layers: 1, perType: 1 });
+ * const initial = initialWeights(links, Rng.seeded(1));
+ * const { soft, prereg } = train(network, initial, { samples: [{ text: "abca.", cycles: 70 }], steps: 10, lambda: 0.001 });
+ * prereg.length; // 10 (the loss before each step)
  */
 export function train(
   net: Network,

@@ -7,7 +7,7 @@ import type { VValue } from "./types.js";
  * path. Every leaf must be a finite number (JSON has no NaN).
  *
  * @example
- * fromJSON('{"a": 1, "__proto__": {"b": 2}}'); // a tree with own keys "a" and "__proto__"
+ * Object.keys(fromJSON('{"a": 1, "__proto__": {"b": 2}}')); // ["a", "__proto__"] (own keys: data, never a prototype)
  */
 export function fromJSON(json: string | unknown, options: { name?: string } = {}): VValue {
   const name = options.name ?? "value";

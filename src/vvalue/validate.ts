@@ -25,8 +25,8 @@ export function formatPath(name: string, path: readonly string[]): string {
  * `{ finite: true }`, a `RangeError` for NaN or infinite leaves.
  *
  * @example
- * validate({ a: 1, b: { c: 2 } });        // ok
- * validate({ a: [1, 2] });                 // TypeError: value.a is an array, ...
+ * validate({ a: 1, b: { c: 2 } }); // { a: 1, b: { c: 2 } }
+ * validate({ a: [1, 2] });          // TypeError: value.a is an array; ...
  */
 export function validate(v: unknown, options: ValidateOptions = {}): VValue {
   const name = options.name ?? "value";
