@@ -1,7 +1,9 @@
 /**
  * Core suite: four small workloads written once with vgrad operations and once with
  * @tensorflow/tfjs (CPU backend), each timed forward (plain values / no tape) and with
- * its gradient, in the same process.
+ * its gradient, in the same process. Each workload also carries its inputs as plain numbers,
+ * so that a peer in another language (bench/torch.ts → bench/peers/torch_core.py) rebuilds
+ * exactly the same function on exactly the same values.
  */
 import {
   add, dot, get, linearCombination, mul, sub, sum, tanh, valueAndGradient, type VValue,
@@ -17,18 +19,27 @@ type Tree = { [key: string]: VValue };
 
 const names = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 
-function sumSquares(v: VValue): number {
+/** The sum of the squares of all leaves of `v` (a gradient's squared norm). */
+export function sumSquares(v: VValue): number {
   if (typeof v === "number") return v * v;
   let s = 0;
   for (const k in v) s += sumSquares(v[k]!);
   return s;
 }
 
+/** A JSON value (a workload's inputs, as sent to a peer process). */
+export type Json = number | string | Json[] | { [key: string]: Json };
+
 /** A workload: the same function in vgrad and in tfjs, plus its arguments. */
-interface Workload {
+export interface Workload {
   id: string;
   label: string;
   description: string;
+  /**
+   * The workload's numbers as plain arrays, laid out as the tfjs version uses them (vectors,
+   * row-major matrices): the values every implementation starts from.
+   */
+  inputs: { [name: string]: Json };
   vgradForward: () => number;
   vgradGradient: () => { value: number; gradient: VValue[] };
   /** Returns the loss as a number (read with dataSync, inside tf.tidy). */
@@ -64,6 +75,7 @@ function scalarChain(tf: TF): Workload {
     label: "(a) 1000-op scalar chain",
     description:
       "x ← x·w, x ← x + b, x ← tanh(x), repeated to 1000 operations on numbers (vgrad) / rank-0 tensors (tfjs); gradient with respect to x₀, w, b.",
+    inputs: { ops: OPS, x0, w, b },
     vgradForward: () => chain(x0, w, b) as number,
     vgradGradient: () => valueAndGradient(chain, x0, w, b),
     tfjsForward: () => tf.tidy(() => chainTf(args[0]!, args[1]!, args[2]!).dataSync()[0]!),
@@ -102,6 +114,7 @@ function elementwise(tf: TF): Workload {
     label: "(b) sum(tanh(t⊙t)), 1000 leaves",
     description:
       "A tree of 10 subtrees × 100 leaves (vgrad) / a 1000-vector (tfjs): sum(tanh(mul(t, t))); gradient with respect to t.",
+    inputs: { t: flat },
     vgradForward: () => f(t) as number,
     vgradGradient: () => valueAndGradient(f, t),
     tfjsForward: () => tf.tidy(() => fTf(arg).dataSync()[0]!),
@@ -146,6 +159,7 @@ function linComb(tf: TF): Workload {
     label: "(c) linearCombination 50 × 20 keys",
     description:
       "l = Σᵢ cᵢ·tᵢ over 50 trees of 20 keys, loss ⟨l, l⟩ (vgrad: one linearCombination; tfjs: a [1,50]×[50,20] matMul); gradient with respect to all 50 coefficients and all 50 trees.",
+    inputs: { c: coeffs, m: matrix },
     vgradForward: () => f(...args) as number,
     vgradGradient: () => valueAndGradient(f, ...args),
     tfjsForward: () => tf.tidy(() => fTf(c, m).dataSync()[0]!),
@@ -161,6 +175,7 @@ function mlp(tf: TF): Workload {
   const unitNames = [names("x", WIDTH), ...Array.from({ length: LAYERS }, (_, l) => names(`h${l + 1}-`, WIDTH))];
   const params: Tree = {};
   const tfParams: Tensor[] = [];
+  const layers: Json[] = [];
   const scaleW = 1 / Math.sqrt(WIDTH);
   for (let l = 1; l <= LAYERS; l++) {
     const ins = unitNames[l - 1]!, outs = unitNames[l]!;
@@ -185,6 +200,7 @@ function mlp(tf: TF): Workload {
       bRow.push(x);
     }
     params[`layer-${l}`] = { W, b };
+    layers.push({ W: wRows, b: bRow });
     tfParams.push(tf.tensor2d(wRows), tf.tensor1d(bRow));
   }
   const xs = unitNames[0]!.map(() => 2 * rand() - 1);
@@ -220,6 +236,7 @@ function mlp(tf: TF): Workload {
     label: "(d) 3-layer 32-wide tanh MLP",
     description:
       "Input 32, three tanh layers of 32 units, loss ‖h₃ − y‖², batch 1. vgrad: weights are trees keyed by unit names ({layer-l: {W: {in: {out: w}}, b: {out: b}}}), each layer one linearCombination of weight columns with get-read activations; tfjs: matMul + add + tanh. Gradient with respect to all 3 168 weights and biases.",
+    inputs: { layers, x: xs, y: ys },
     vgradForward: () => net(params) as number,
     vgradGradient: () => valueAndGradient(net, params),
     tfjsForward: () => tf.tidy(() => netTf(tfParams).dataSync()[0]!),
@@ -240,8 +257,13 @@ const WORKLOADS: ReadonlyArray<readonly [string, (tf: TF) => Workload]> = [
 /** The workload ids of this suite, for filtering. */
 export const CORE_IDS: readonly string[] = WORKLOADS.map(([id]) => id);
 
+/** Builds the workloads whose id passes `filter` (their tfjs tensors too: dispose them after use). */
+export function makeWorkloads(tf: TF, filter: (id: string) => boolean): Workload[] {
+  return WORKLOADS.filter(([id]) => filter(id)).map(([, make]) => make(tf));
+}
+
 /** Loads tfjs with its pure-JS CPU backend (prod mode: no debug checks, no Node banner). */
-async function loadTf(): Promise<TF> {
+export async function loadTf(): Promise<TF> {
   const tf = await import("@tensorflow/tfjs");
   tf.enableProdMode();
   await tf.setBackend("cpu");
@@ -249,7 +271,8 @@ async function loadTf(): Promise<TF> {
   return tf;
 }
 
-function relClose(a: number, b: number, rel: number): boolean {
+/** |a − b| ≤ rel · max(|a|, |b|, 1e-12). */
+export function relClose(a: number, b: number, rel: number): boolean {
   return Math.abs(a - b) <= rel * Math.max(Math.abs(a), Math.abs(b), 1e-12);
 }
 

@@ -32,11 +32,42 @@ export function median(xs: readonly number[]): number {
   return n % 2 === 1 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
 }
 
+/** benchmark.js's two-tailed 95 % critical values of Student's t, by degrees of freedom. */
+const T_TABLE = [
+  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131,
+  2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
+];
+
+/**
+ * Statistics of per-call times (ms) computed as benchmark.js computes them (mean, and the
+ * relative margin of error of the mean at 95 %), plus the median: for samples that did not
+ * come from one benchmark.js run (pooled rounds, another language's timer).
+ */
+export function statsOf(name: string, samplesMs: readonly number[]): Measurement {
+  const n = samplesMs.length;
+  const mean = samplesMs.reduce((s, x) => s + x, 0) / n;
+  const variance = n > 1 ? samplesMs.reduce((s, x) => s + (x - mean) ** 2, 0) / (n - 1) : 0;
+  const sem = Math.sqrt(variance) / Math.sqrt(n);
+  const critical = T_TABLE[Math.max(n - 1, 1) - 1] ?? 1.96;
+  return { name, meanMs: mean, medianMs: median(samplesMs), rmePct: (sem * critical / mean) * 100 || 0, samples: n };
+}
+
+/** One case's statistics and its raw samples (ms per call, one per timed cycle). */
+export interface Sampled {
+  measurement: Measurement;
+  samplesMs: number[];
+}
+
 /**
  * Runs `cases` in one benchmark.js Suite, in order, synchronously, and returns their
  * statistics in milliseconds per call. Throws if a case throws.
  */
 export function measure(title: string, cases: readonly Case[], settings: Settings): Measurement[] {
+  return measureSampled(title, cases, settings).map((s) => s.measurement);
+}
+
+/** {@link measure}, keeping each case's raw samples too (to pool them over rounds). */
+export function measureSampled(title: string, cases: readonly Case[], settings: Settings): Sampled[] {
   const suite = new Benchmark.Suite(title);
   for (const c of cases) {
     const fn = c.fn;
@@ -50,18 +81,21 @@ export function measure(title: string, cases: readonly Case[], settings: Setting
     }
   });
   suite.run({ async: false });
-  const out: Measurement[] = [];
+  const out: Sampled[] = [];
   suite.forEach((b: Benchmark) => {
     if (b.error !== undefined) {
       const e = b.error as unknown;
       throw new Error(`${title} / ${b.name} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     }
     out.push({
-      name: b.name ?? "?",
-      meanMs: b.stats.mean * 1e3,
-      medianMs: median(b.stats.sample) * 1e3,
-      rmePct: b.stats.rme,
-      samples: b.stats.sample.length,
+      measurement: {
+        name: b.name ?? "?",
+        meanMs: b.stats.mean * 1e3,
+        medianMs: median(b.stats.sample) * 1e3,
+        rmePct: b.stats.rme,
+        samples: b.stats.sample.length,
+      },
+      samplesMs: b.stats.sample.map((x) => x * 1e3),
     });
   });
   return out;

@@ -31,7 +31,13 @@ export interface Machine {
   loadEnd: number[];
   git: string;
   versions: Record<string, string>;
-  settings: { minSamples: number; maxTime: number; quick: boolean };
+  settings: {
+    minSamples: number;
+    maxTime: number;
+    quick: boolean;
+    /** Interleaved rounds that share minSamples and maxTime (the torch suite); absent: one. */
+    rounds?: number;
+  };
 }
 
 /** A target from DESIGN.md / the brief, checked on the medians. */
@@ -59,6 +65,25 @@ export interface CoreRow {
   gradientVsTfjs: number;
   /** The loss and gradient norm from both libraries (a same-workload check). */
   check: { vgradValue: number; tfjsValue: number; vgradGradNorm: number; tfjsGradNorm: number; ok: boolean };
+}
+
+export interface TorchRow {
+  id: string;
+  label: string;
+  /** Samples pooled over all rounds. */
+  vgradForward: Measurement;
+  vgradGradient: Measurement;
+  torchForward: Measurement;
+  torchGradient: Measurement;
+  /** Ratios of the pooled medians. */
+  gradientOverForward: number;
+  torchGradientOverForward: number;
+  forwardVsTorch: number;
+  gradientVsTorch: number;
+  /** Each round's medians (ms), in the order measured, to show how steady the ratios are. */
+  rounds: Array<{ vgradForwardMs: number; vgradGradientMs: number; torchForwardMs: number; torchGradientMs: number }>;
+  /** The loss and gradient norm from both libraries (a same-workload check, 1e-9 relative). */
+  check: { vgradValue: number; torchValue: number; vgradGradNorm: number; torchGradNorm: number; ok: boolean };
 }
 
 export interface DmmRow {
@@ -156,11 +181,17 @@ const load = (l: readonly number[]): string => (l.length === 0 ? "?" : l.map((x)
 
 export function renderMachine(m: Machine): string {
   const mode = m.settings.quick ? "quick mode" : "full mode";
+  const v = m.versions;
+  const peers = [
+    v["@tensorflow/tfjs"] === undefined ? undefined : `@tensorflow/tfjs ${v["@tensorflow/tfjs"]} (CPU backend)`,
+    v["torch"] === undefined ? undefined : `PyTorch ${v["torch"]} (Python ${v["python"] ?? "?"}; eager, float64, ${v["torchThreads"] ?? "?"} thread)`,
+  ].filter((x) => x !== undefined);
+  const rounds = m.settings.rounds === undefined ? "" : `, in ${m.settings.rounds} interleaved rounds`;
   return [
-    `- Machine: ${m.cpu} (${m.cores} logical cores), ${m.platform}; Node ${m.node} (V8 ${m.versions["v8"] ?? "?"}); ` +
-      `benchmark.js ${m.versions["benchmark"] ?? "?"}, @tensorflow/tfjs ${m.versions["@tensorflow/tfjs"] ?? "?"} (CPU backend)`,
+    `- Machine: ${m.cpu} (${m.cores} logical cores), ${m.platform}; Node ${m.node} (V8 ${v["v8"] ?? "?"}); ` +
+      `benchmark.js ${v["benchmark"] ?? "?"}${peers.map((p) => `, ${p}`).join("")}`,
     `- Date: ${m.date}; source: ${m.git}`,
-    `- Command: \`${m.command}\` (${mode}: minSamples ${m.settings.minSamples}, maxTime ${m.settings.maxTime} s per benchmark)`,
+    `- Command: \`${m.command}\` (${mode}: minSamples ${m.settings.minSamples}, maxTime ${m.settings.maxTime} s per benchmark${rounds})`,
     `- Load average (1, 5, 15 min): ${load(m.loadStart)} at the start, ${load(m.loadEnd)} at the end of the suite`,
   ].join("\n");
 }
@@ -180,6 +211,25 @@ export function renderCore(r: SuiteResult<CoreRow>): string {
   ]);
   return table(
     ["workload", "vgrad forward", "vgrad value+grad", "grad/fwd", "tfjs forward", "tfjs valueAndGrads", "tfjs grad/fwd", "vgrad/tfjs forward", "vgrad/tfjs gradient", "same value"],
+    rows,
+  );
+}
+
+export function renderTorch(r: SuiteResult<TorchRow>): string {
+  const rows = r.rows.map((w) => [
+    w.label,
+    cell(w.vgradForward),
+    cell(w.vgradGradient),
+    fmtRatio(w.gradientOverForward),
+    cell(w.torchForward),
+    cell(w.torchGradient),
+    fmtRatio(w.torchGradientOverForward),
+    fmtVs(w.forwardVsTorch),
+    fmtVs(w.gradientVsTorch),
+    w.check.ok ? "ok" : "MISMATCH",
+  ]);
+  return table(
+    ["workload", "vgrad forward", "vgrad value+grad", "grad/fwd", "torch forward", "torch value+grad", "torch grad/fwd", "vgrad/torch forward", "vgrad/torch gradient", "same value"],
     rows,
   );
 }
@@ -211,8 +261,15 @@ export function renderTargets(targets: readonly TargetCheck[]): string {
 export const LEGEND =
   "Times are medians of benchmark.js samples (± is benchmark.js's relative margin of error of the mean); ratios are ratios of medians measured in the same process. vgrad/tfjs < 1 means vgrad is faster.";
 
+/** How the torch suite's numbers are made. */
+export const TORCH_LEGEND =
+  "vgrad (benchmark.js) and PyTorch (bench/peers/torch_core.py, the same sampling in Python) are timed in turn on each workload, alternating which goes first, over several rounds; times are medians of all rounds' samples, ratios are ratios of those medians. vgrad/torch < 1 means vgrad is faster.";
+
 /** A whole suite result as Markdown. */
-export function renderSuite(r: SuiteResult<CoreRow> | SuiteResult<DmmRow>): string {
+export function renderSuite(r: SuiteResult<CoreRow> | SuiteResult<DmmRow> | SuiteResult<TorchRow>): string {
+  if (r.suite === "torch") {
+    return [renderMachine(r.machine), "", TORCH_LEGEND, "", renderTorch(r as SuiteResult<TorchRow>), "", renderTargets(r.targets)].join("\n");
+  }
   const body = r.suite === "core" ? renderCore(r as SuiteResult<CoreRow>) : renderDmm(r as SuiteResult<DmmRow>);
   return [renderMachine(r.machine), "", body, "", renderTargets(r.targets)].join("\n");
 }
