@@ -36,7 +36,7 @@ export const NUMBER_KEY = ":number";
 
 export type Path = readonly string[];
 
-/** One leaf: its value `x`, the magnitude bound `m` and whether it is `exact`. */
+/** One leaf: its value `x`, its error scale `m` and whether it is `exact`. */
 export interface Leaf {
   readonly x: number;
   readonly m: number;
