@@ -30,6 +30,8 @@ const notReverse = (box: Tracked): boolean => !(box.trace instanceof ReverseTrac
  * @example
  * gradient((x) => (primal(x) > 0 ? x : neg(x)), -3); // [-1]
  */
+export function primal(v: number): number;
+export function primal(v: VValue): VValue;
 export function primal(v: VValue): VValue {
   return strip(v, none, true);
 }

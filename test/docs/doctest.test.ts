@@ -23,30 +23,18 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { projectExamples, type Example } from "./examples.js";
+import { projectExamples } from "./examples.js";
 import { prepareExamples, type Prepared } from "./pipeline.js";
 import { runModule } from "./run.js";
 
 const root = resolve(__dirname, "../..");
-
-/**
- * TEMPORARY: examples in src/ad and src/ops that fail today, left to the rewrite of
- * those modules. Each entry is a file and a piece of the example's code; remove the
- * entry when the example passes.
- */
-const pendingAdOps: ReadonlyArray<{ file: string; code: string; why: string }> = [
-  { file: "src/ad/stop-gradient.ts", code: "primal(x) > 0", why: "Operator '>' cannot be applied to types 'VValue' and 'number'" },
-];
-
-const isPending = (ex: Example) =>
-  pendingAdOps.some((p) => p.file === ex.file && ex.lines.some((l) => l.text.includes(p.code)));
 
 const examples = projectExamples(root);
 const dir = mkdtempSync(join(tmpdir(), "vgrad-doctest-"));
 let prepared: Prepared;
 
 beforeAll(() => {
-  prepared = prepareExamples(root, examples.filter((ex) => ex.mode !== "skip" && !isPending(ex)));
+  prepared = prepareExamples(root, examples.filter((ex) => ex.mode !== "skip"));
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -55,7 +43,6 @@ describe("doctest", () => {
   examples.forEach((ex, i) => {
     const name = `${ex.file}:${ex.line}`;
     if (ex.mode === "skip") return it.skip(`${name} (doctest: skip ${ex.reason})`);
-    if (isPending(ex)) return it.skip(`${name} (pendingAdOps)`);
     it(`${name}${ex.mode === "no-run" ? " (type-checked only)" : ""}`, async () => {
       const failures = [...(prepared.typeErrors.get(ex) ?? [])];
       if (failures.length === 0 && ex.mode === "run") failures.push(...(await runModule(prepared.modules.get(ex)!, dir, `example${i}`)));
@@ -63,8 +50,4 @@ describe("doctest", () => {
     });
   });
 
-  it("every pendingAdOps entry names an example that exists", () => {
-    const stale = pendingAdOps.filter((p) => !examples.some((ex) => ex.file === p.file && ex.lines.some((l) => l.text.includes(p.code))));
-    expect(stale).toEqual([]);
-  });
 });
