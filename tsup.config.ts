@@ -18,4 +18,9 @@ export default defineConfig({
   splitting: true,
   // import.meta.url in the CommonJS build (used to find the ES worker)
   shims: true,
+  // Which build this is, for src/synth/import-esm.ts (the CommonJS one must not turn
+  // import() of an ES-module-only dependency into require()).
+  esbuildOptions(options, { format }) {
+    options.define = { ...options.define, VGRAD_COMMONJS_BUILD: String(format === "cjs") };
+  },
 });

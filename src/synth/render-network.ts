@@ -17,6 +17,8 @@
  * and names only appear as text inside HTML-like labels, entity-escaped.
  */
 
+import { importEsm } from "./import-esm.js";
+
 /** A rank-4 matrix `W[target][targetField][source][sourceField] = weight`. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type NetworkMatrix = Record<string, any>;
@@ -313,7 +315,7 @@ let graphviz: Promise<GraphvizInstance> | undefined;
 /** Loads the Graphviz WebAssembly module once, on first use. */
 function loadGraphviz(): Promise<GraphvizInstance> {
   if (graphviz === undefined) {
-    const loading = import("@hpcc-js/wasm-graphviz").then((m) => m.Graphviz.load());
+    const loading = importEsm<typeof import("@hpcc-js/wasm-graphviz")>("@hpcc-js/wasm-graphviz").then((m) => m.Graphviz.load());
     loading.catch(() => {
       if (graphviz === loading) graphviz = undefined; // let a later call retry
     });

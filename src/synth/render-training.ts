@@ -11,6 +11,14 @@
  * Both libraries are loaded lazily: importing this module costs nothing.
  */
 import type { TopLevelSpec } from "vega-lite";
+import { importEsm } from "./import-esm.js";
+
+/**
+ * A Vega-Lite specification as a plain JSON object. Its precise type is vega-lite's
+ * `TopLevelSpec`; the public types do not name it, so that using them needs neither
+ * vega's types nor the DOM library they depend on.
+ */
+export type VegaLiteSpec = { readonly $schema?: string; readonly [key: string]: unknown };
 
 export interface TrainingRecord {
   /** Global step number (increasing over the whole synthesis, not restarting per stage). */
@@ -126,7 +134,11 @@ const short = (x: number): string => Number(x.toPrecision(2)).toExponential();
  * The Vega-Lite specification of the training picture (pure and synchronous; see
  * {@link renderTrainingSvg} for the SVG).
  */
-export function trainingSpec(history: readonly TrainingRecord[], options: TrainingPictureOptions = {}): TopLevelSpec {
+export function trainingSpec(history: readonly TrainingRecord[], options: TrainingPictureOptions = {}): VegaLiteSpec {
+  return trainingTopLevelSpec(history, options) as unknown as VegaLiteSpec; // a JSON object either way
+}
+
+function trainingTopLevelSpec(history: readonly TrainingRecord[], options: TrainingPictureOptions): TopLevelSpec {
   const title = options.title ?? "Training";
   const config = {
     font: FONT,
@@ -364,8 +376,11 @@ export async function renderTrainingSvg(
   history: ReadonlyArray<TrainingRecord>,
   options: TrainingPictureOptions = {},
 ): Promise<string> {
-  const spec = trainingSpec(history, options);
-  const [vegaLite, vega] = await Promise.all([import("vega-lite"), import("vega")]);
+  const spec = trainingTopLevelSpec(history, options);
+  const [vegaLite, vega] = await Promise.all([
+    importEsm<typeof import("vega-lite")>("vega-lite"),
+    importEsm<typeof import("vega")>("vega"),
+  ]);
   const compiled = vegaLite.compile(spec).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: "none", logLevel: vega.Error });
   try {

@@ -4,7 +4,7 @@
  * ":number" and emoji; zero leaves, repeated leaves (ties), empty trees and empty
  * subtrees; both plain and null-prototype objects.
  */
-import fc from "fast-check";
+import { fc } from "./fast-check.js";
 import { leaves } from "../vvalue/leaves.js";
 import { NUMBER_KEY, type VTree, type VValue } from "../vvalue/types.js";
 
