@@ -9,3 +9,4 @@ export * from "./vvalue/index.js";
 export * from "./ad/index.js";
 export * from "./ops/index.js";
 export * from "./optim/index.js";
+export * from "./jit/index.js";

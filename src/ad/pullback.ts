@@ -4,7 +4,7 @@ import type { VValue } from "../vvalue/types.js";
 import { backward } from "./backward.js";
 import { innermostTrace, isNumberLike, lift, ReverseTrace } from "./primitive.js";
 import { projectVal } from "./structural.js";
-import { primal } from "./stop-gradient.js";
+import { shapeOf } from "./stop-gradient.js";
 import { escapedError, Tracked, withActiveTrace, type Val } from "./tracked.js";
 
 /** The result of {@link pullback}: f's value and its vector-Jacobian product. */
@@ -76,7 +76,7 @@ function finishGradient(g: Val | undefined, arg: Val): VValue {
   if (g === undefined) return isNumberLike(arg) ? 0 : newTree();
   // inside an enclosing differentiation g may be tracked: project it differentiably,
   // so that nested gradients are shaped like their inputs too
-  return projectVal(g, primal(arg as VValue)) as VValue;
+  return projectVal(g, shapeOf(arg as VValue)) as VValue;
 }
 
 /**

@@ -5,7 +5,7 @@ import { atPath } from "../vvalue/algebra.js";
 import { child } from "../vvalue/tree.js";
 import type { VValue } from "../vvalue/types.js";
 import { NUMBER_KEY } from "../vvalue/types.js";
-import { primal } from "../ad/stop-gradient.js";
+import { shapeOf } from "../ad/stop-gradient.js";
 
 /** The tree with `v` at `path` (the adjoint of `get`). */
 export function embed(path: readonly string[], v: VValue): VValue {
@@ -49,6 +49,6 @@ export function get(v: VValue, ...path: string[]): VValue {
  * keys({ a: 1, b: { c: 2 } }); // ["a", "b"]
  */
 export function keys(v: VValue): string[] {
-  const p = primal(v);
+  const p = shapeOf(v);
   return typeof p === "number" ? [NUMBER_KEY] : Object.keys(p);
 }

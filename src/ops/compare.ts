@@ -2,7 +2,7 @@
 import { primitive } from "../ad/define-op.js";
 import { apply } from "../ad/primitive.js";
 import { isPlain } from "../ad/tracked.js";
-import { primal } from "../ad/stop-gradient.js";
+import { paramMask } from "./masks.js";
 import { child, newTree } from "../vvalue/tree.js";
 import { mapLeavesP } from "../vvalue/algebra.js";
 import type { VTree, VValue } from "../vvalue/types.js";
@@ -31,8 +31,8 @@ function unionZip(a: VValue | undefined, b: VValue | undefined, f: (x: number, y
 
 function piecewise(name: string, pick: (x: number, y: number) => boolean) {
   const plain = (a: VValue, b: VValue): VValue => unionZip(a, b, (x, y) => (pick(x, y) ? x : y));
-  const mask = (a: VValue, b: VValue, toA: boolean): VValue =>
-    unionZip(primal(a), primal(b), (x, y) => (pick(x, y) === toA ? 1 : 0));
+  const maskOp = paramMask<boolean>(`${name}Mask`, ([a, b], toA) => unionZip(a!, b!, (x, y) => (pick(x, y) === toA ? 1 : 0)));
+  const mask = (a: VValue, b: VValue, toA: boolean): VValue => maskOp([a, b], toA);
   const prim = primitive(name, ([a, b]) => plain(a!, b!), [
     (g, _ans, [a, b]) => mul(g as VValue, mask(a as VValue, b as VValue, true)),
     (g, _ans, [a, b]) => mul(g as VValue, mask(a as VValue, b as VValue, false)),
@@ -62,12 +62,16 @@ export const max = piecewise("max", (x, y) => x >= y || Number.isNaN(x));
  */
 export const min = piecewise("min", (x, y) => x <= y || Number.isNaN(x));
 
+const clipMask = paramMask<readonly [number, number]>("clipMask", ([v], [lo, hi]) =>
+  mapLeavesP(v!, (x) => (x >= lo && x <= hi ? 1 : Number.isNaN(x) ? NaN : 0)),
+);
+
 const clipPrim = primitive<readonly [number, number]>(
   "clip",
   ([v], [lo, hi]) => mapLeavesP(v!, (x) => (x < lo ? lo : x > hi ? hi : x)),
   [
     // the gradient passes where lo <= x <= hi (boundaries included), is 0 where clipped, NaN at NaN
-    (g, _ans, [v], [lo, hi]) => mul(g as VValue, mapLeavesP(primal(v as VValue), (x) => (x >= lo && x <= hi ? 1 : Number.isNaN(x) ? NaN : 0))),
+    (g, _ans, [v], bounds) => mul(g as VValue, clipMask([v as VValue], bounds)),
   ],
 );
 

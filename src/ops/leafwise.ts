@@ -8,7 +8,8 @@ import { holdsTracked } from "../ad/primitive.js";
 import type { Val } from "../ad/tracked.js";
 import { mapLeavesP, zipOnP } from "../vvalue/algebra.js";
 import type { VValue } from "../vvalue/types.js";
-import { primal } from "../ad/stop-gradient.js";
+import { shapeOf } from "../ad/stop-gradient.js";
+import { leafMask, signMask } from "./masks.js";
 import { scale, sub } from "./linear.js";
 import { mul } from "./products.js";
 
@@ -18,7 +19,7 @@ const traced = (v: Val): boolean => holdsTracked(v);
  * Builds a leafwise op from `f`, its derivative `df` (plain numbers) and `dfTree`, the
  * derivative as an expression in vgrad ops (used for higher-order differentiation).
  */
-function leafwise(
+export function leafwise(
   name: string,
   f: (x: number) => number,
   df: (x: number) => number,
@@ -34,8 +35,8 @@ function leafwise(
   return operation<[VValue]>(prim);
 }
 
-const constLeaves = (x: VValue, f: (x: number) => number): VValue => mapLeavesP(primal(x), f);
-const ones = (x: VValue): VValue => constLeaves(x, () => 1);
+const ones = (x: VValue): VValue => mapLeavesP(shapeOf(x), () => 1);
+const reluSlopeMask = leafMask("reluSlope", reluSlope);
 
 const reciprocal = leafwise("reciprocal", (x) => 1 / x, (x) => -1 / (x * x), (_x, ans) => scale(-1, square(ans)));
 
@@ -55,7 +56,7 @@ export const relu = leafwise(
   "relu",
   (x) => (x > 0 || Number.isNaN(x) ? x : 0),
   reluSlope,
-  (x) => constLeaves(x, reluSlope),
+  (x) => reluSlopeMask(x),
 );
 
 /** `tanh` leafwise. @example tanh({ a: 0 }); // { a: 0 } */
@@ -78,4 +79,4 @@ export const square = leafwise("square", (x) => x * x, (x) => 2 * x, (x) => scal
 export const sqrt = leafwise("sqrt", Math.sqrt, (x) => 0.5 / Math.sqrt(x), (_x, ans) => scale(0.5, reciprocal(ans)));
 
 /** `|x|` leafwise; its derivative at 0 is taken as 0. @example abs({ a: -2 }); // { a: 2 } */
-export const abs = leafwise("abs", Math.abs, Math.sign, (x) => constLeaves(x, Math.sign));
+export const abs = leafwise("abs", Math.abs, Math.sign, (x) => signMask(x));

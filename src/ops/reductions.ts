@@ -1,13 +1,23 @@
 /** Reductions of a tree to a number. */
 import { operation, primitive } from "../ad/define-op.js";
-import { atPath, getP, mapLeavesP, maxAbsLeaf, sumP } from "../vvalue/algebra.js";
+import { mapLeavesP, maxAbsLeaf, sumP } from "../vvalue/algebra.js";
 import type { VValue } from "../vvalue/types.js";
-import { primal } from "../ad/stop-gradient.js";
-import { div, scale } from "./linear.js";
+import { shapeOf } from "../ad/stop-gradient.js";
+import { scale } from "./linear.js";
+import { leafwise } from "./leafwise.js";
+import { maxAbsIndicator, signMask } from "./masks.js";
+import { mul } from "./products.js";
 
 // g arrives as a number (the framework projects a tree cotangent onto a number result)
-const ones = (v: VValue): VValue => mapLeavesP(primal(v), () => 1);
-const signs = (v: VValue): VValue => mapLeavesP(primal(v), Math.sign);
+const ones = (v: VValue): VValue => mapLeavesP(shapeOf(v), () => 1);
+
+/** `1/x`, and 0 at 0: the l2 norm's gradient x/‖x‖ is taken as 0 at the zero vector. */
+const reciprocalOrZero = leafwise(
+  "reciprocalOrZero",
+  (x) => (x === 0 ? 0 : 1 / x),
+  (x) => (x === 0 ? 0 : -1 / (x * x)),
+  (x, ans) => mul(scale(-1, reciprocalOrZero(x)), ans),
+);
 
 const sumPrim = primitive("sum", ([v]) => sumP(v!), [(g, _a, [v]) => scale(g as VValue, ones(v as VValue))]);
 /**
@@ -21,7 +31,7 @@ export const sum = operation<[VValue], number>(sumPrim);
 function l1P(v: VValue): number {
   return sumP(mapLeavesP(v, Math.abs));
 }
-const l1Prim = primitive("l1Norm", ([v]) => l1P(v!), [(g, _a, [v]) => scale(g as VValue, signs(v as VValue))]);
+const l1Prim = primitive("l1Norm", ([v]) => l1P(v!), [(g, _a, [v]) => scale(g as VValue, signMask(v as VValue))]);
 /**
  * `Σ |leaf|` (the derivative of |x| at 0 is taken as 0).
  *
@@ -35,7 +45,7 @@ function l2P(v: VValue): number {
 }
 const l2Prim = primitive("l2Norm", ([v]) => l2P(v!), [
   // x/‖x‖; at 0 the (sub)gradient 0 is used
-  (g, ans, [v]) => (primal(ans as VValue) === 0 ? undefined : scale(div(g as VValue, ans as VValue), v as VValue)),
+  (g, ans, [v]) => scale(mul(g as VValue, reciprocalOrZero(ans as VValue)), v as VValue),
 ]);
 /**
  * `sqrt(Σ leaf²)`.
@@ -47,12 +57,7 @@ export const l2Norm = operation<[VValue], number>(l2Prim);
 
 const maxNormPrim = primitive("maxNorm", ([v]) => maxAbsLeaf(v!).value, [
   // to one maximal leaf only (the first in key order), times sign (0 at 0)
-  (g, _a, [v]) => {
-    const p = primal(v as VValue);
-    const m = maxAbsLeaf(p);
-    if (m.path === null) return undefined;
-    return scale(g as VValue, atPath(m.path, Math.sign(getP(p, m.path) as number)));
-  },
+  (g, _a, [v]) => scale(g as VValue, maxAbsIndicator(v as VValue)),
 ]);
 /**
  * `max |leaf|`, 0 for an empty tree. The gradient goes to one maximal leaf (the

@@ -5,3 +5,4 @@ export { prune } from "./prune.js";
 export { leaves, mapLeaves } from "./leaves.js";
 export { validate, type ValidateOptions } from "./validate.js";
 export { fromJSON, toJSON } from "./json.js";
+export { flatten, unflatten, layoutOf, type Layout } from "./layout.js";

@@ -1,0 +1,1 @@
+export { jit, type JitOptions, type Jitted } from "./jit.js";

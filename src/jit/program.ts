@@ -1,0 +1,151 @@
+/**
+ * Lowering a jit trace to a flat program: every value the outputs need gets a region
+ * (its layout at an offset) of one Float64Array, every operation a kernel over those
+ * regions. Replaying is running the kernels in order: no trees, no closures per
+ * operation, nothing allocated but the memory itself.
+ */
+import type { Kernel, Primitive, Region } from "../ad/primitive.js";
+import { Tracked, type Val } from "../ad/tracked.js";
+import { layoutOf, unflatten, writeLeaves, type Layout } from "../vvalue/layout.js";
+import type { VValue } from "../vvalue/types.js";
+import { JitNode, type JitTrace, type PrimalRead } from "./trace.js";
+
+/** Thrown by a replay whose values or structure differ from the trace's where that matters. */
+export class ReplayMismatch extends Error {}
+
+/** A value of the program: where it lives, or the constant it is. */
+export type Place = { region: Region } | { constant: VValue };
+
+/** A lowered program. */
+export interface Program {
+  /** Memory size in float64 slots; constants are pre-filled in `initial`. */
+  readonly initial: Float64Array;
+  /** Where each input's leaves go. */
+  readonly inputs: readonly Region[];
+  /** Kernels in order; `split` separates a first segment (forward) from the rest. */
+  readonly kernels: readonly Kernel[];
+  readonly split: number;
+  /** Values that `primal` read while tracing: a replay must find the same leaves there. */
+  readonly guards: ReadonlyArray<{ region: Region; values: Float64Array; where: string }>;
+  readonly outputs: readonly Place[];
+  /** Number of recorded operations that were lowered (for reports). */
+  readonly operations: number;
+}
+
+/**
+ * Lowers `trace` to a program computing `outputs` from `inputs`. Nodes recorded
+ * before tape index `splitAt` form the first segment.
+ */
+export function lower(trace: JitTrace, inputs: readonly JitNode[], outputs: readonly Val[], splitAt = Infinity): Program {
+  const tape = trace.tape as JitNode[];
+  // what the outputs and the guards need
+  const needed = new Uint8Array(tape.length);
+  const stack: JitNode[] = [];
+  const want = (v: Val): void => {
+    if (v instanceof JitNode && v.trace === trace && !needed[v.index]) {
+      needed[v.index] = 1;
+      stack.push(v);
+    }
+  };
+  outputs.forEach(want);
+  trace.reads.forEach((r) => want(r.box));
+  while (stack.length > 0) stack.pop()!.args.forEach(want);
+
+  let size = 0;
+  const constants: Array<{ offset: number; value: VValue }> = [];
+  const regionOf = new Map<JitNode, Region>();
+  const place = (layout: Layout): Region => {
+    const r = { layout, offset: size };
+    size += layout.size;
+    return r;
+  };
+  const constantRegion = (v: VValue): Region => {
+    const r = place(layoutOf(v));
+    constants.push({ offset: r.offset, value: v });
+    return r;
+  };
+  const regionOfArg = (a: Val): Region => {
+    if (a instanceof JitNode && a.trace === trace) return regionOf.get(a)!;
+    if (a instanceof Tracked) throw new Error("jit: a value of another trace reached a lowered operation");
+    return constantRegion(a);
+  };
+  for (const x of inputs) regionOf.set(x, place(layoutOf(x.value as VValue)));
+
+  const kernels: Kernel[] = [];
+  let split = 0;
+  let operations = 0;
+  for (const node of tape) {
+    if (!needed[node.index] || node.prim === null) continue;
+    const args = node.args.map(regionOfArg);
+    const out = place(layoutOf(node.value as VValue));
+    regionOf.set(node, out);
+    const site = { params: node.params, args, out };
+    kernels.push(node.prim.lower?.(site) ?? hostKernel(node.prim, site));
+    operations++;
+    if (node.index < splitAt) split = kernels.length;
+  }
+  const initial = new Float64Array(size);
+  for (const c of constants) writeLeaves(c.value, initial, c.offset);
+  const guards = trace.reads
+    .filter((r) => regionOf.has(r.box))
+    .map((r: PrimalRead) => {
+      const region = regionOf.get(r.box)!;
+      const values = new Float64Array(region.layout.size);
+      writeLeaves(r.box.value as VValue, values, 0);
+      return { region, values, where: r.where };
+    });
+  return {
+    initial,
+    inputs: inputs.map((x) => regionOf.get(x)!),
+    kernels,
+    split,
+    guards,
+    outputs: outputs.map((o): Place => (o instanceof JitNode && o.trace === trace ? { region: regionOf.get(o)! } : { constant: o as VValue })),
+    operations,
+  };
+}
+
+/**
+ * The kernel of an operation without a flat one: rebuild its arguments as V-values,
+ * call its plain implementation, and check that the result has the traced layout.
+ */
+function hostKernel(prim: Primitive<unknown>, site: { params: unknown; args: readonly Region[]; out: Region }): Kernel {
+  const { params, args, out } = site;
+  return (M) => {
+    const values = args.map((r) => unflatten(r.layout, M, r.offset));
+    const v = prim.impl(values, params);
+    if (layoutOf(v).key !== out.layout.key) {
+      throw new ReplayMismatch(`${prim.name}: its result has another structure than when it was traced`);
+    }
+    writeLeaves(v, M, out.offset);
+  };
+}
+
+/** Fills the inputs' regions of `M` from `args`, which must have the traced layouts. */
+export function writeInputs(program: Program, args: readonly VValue[], M: Float64Array): void {
+  program.inputs.forEach((r, i) => writeLeaves(args[i]!, M, r.offset));
+}
+
+/** Runs kernels [from, to) on M. */
+export function runKernels(program: Program, M: Float64Array, from: number, to: number): void {
+  const ks = program.kernels;
+  for (let k = from; k < to; k++) ks[k]!(M);
+}
+
+/** The first guard whose leaves differ from the trace's, or null. */
+export function failedGuard(program: Program, M: Float64Array): { where: string } | null {
+  for (const g of program.guards) {
+    const o = g.region.offset, want = g.values;
+    for (let i = 0; i < want.length; i++) {
+      const x = M[o + i]!, y = want[i]!;
+      if (x !== y && !(x !== x && y !== y)) return g;
+    }
+  }
+  return null;
+}
+
+/** Output `i` of a run as a V-value. */
+export function readOutput(program: Program, M: Float64Array, i: number): VValue {
+  const p = program.outputs[i]!;
+  return "constant" in p ? p.constant : unflatten(p.region.layout, M, p.region.offset);
+}
