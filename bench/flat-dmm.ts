@@ -237,7 +237,6 @@ export function compileFlatDmm(network: Network, soft: VValue, options: FlatDmmO
     }
     pairStart.push(pairSrc.length);
   }
-  const L = linkW.length;
   const LW = Int32Array.from(linkW), PS = Int32Array.from(pairStart), PSRC = Int32Array.from(pairSrc), PTGT = Int32Array.from(pairTgt);
   const wAll = new Float64Array(nSoft + hardLinks.length);
   hardLinks.forEach((l, i) => { wAll[nSoft + i] = l[4]; });
@@ -269,11 +268,12 @@ export function compileFlatDmm(network: Network, soft: VValue, options: FlatDmmO
   const NORM_O = Int32Array.from(normOut);
   const DOT_O = Int32Array.from(dotOut), DOT_S = Int32Array.from(dotStart), DOT_A = Int32Array.from(dotA), DOT_B = Int32Array.from(dotB);
   const CMP_A = Int32Array.from(cmpA), CMP_B = Int32Array.from(cmpB), CMP_T = Int32Array.from(cmpT), CMP_F = Int32Array.from(cmpF);
-  const nAcc = ACC_O.length, nNorm = NORM_O.length, nDot = DOT_O.length, nCmp = CMP_T.length;
+  const nNorm = NORM_O.length, nDot = DOT_O.length;
   const Y1 = slotOr(xSlot.get(fieldId("output", "dict-1")), NUMBER_KEY);
   const Y2 = slotOr(xSlot.get(fieldId("output", "dict-2")), NUMBER_KEY);
 
-  // Each norm's present input keys per cycle, in vgrad's key order (ties go to the first).
+  // Each norm's present input keys per cycle, in vgrad's key order (ties go to the first);
+  // `norms` and NORM_O list the same neurons in the same order (that of `kind`).
   const normOrderStart = new Int32Array(cycles * nNorm + 1);
   const normOrder: number[] = [];
   for (let c = 0; c < cycles; c++) {
