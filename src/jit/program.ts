@@ -30,6 +30,8 @@ export interface Program {
   readonly outputs: readonly Place[];
   /** Number of recorded operations that were lowered (for reports). */
   readonly operations: number;
+  /** Operations run through their plain implementation (no flat kernel), by name. */
+  readonly hosted: ReadonlyMap<string, number>;
 }
 
 /**
@@ -74,13 +76,16 @@ export function lower(trace: JitTrace, inputs: readonly JitNode[], outputs: read
   const kernels: Kernel[] = [];
   let split = 0;
   let operations = 0;
+  const hosted = new Map<string, number>();
   for (const node of tape) {
     if (!needed[node.index] || node.prim === null) continue;
     const args = node.args.map(regionOfArg);
     const out = place(layoutOf(node.value as VValue));
     regionOf.set(node, out);
     const site = { params: node.params, args, out };
-    kernels.push(node.prim.lower?.(site) ?? hostKernel(node.prim, site));
+    const kernel = node.prim.lower?.(site);
+    if (kernel === undefined) hosted.set(node.prim.name, (hosted.get(node.prim.name) ?? 0) + 1);
+    kernels.push(kernel ?? hostKernel(node.prim, site));
     operations++;
     if (node.index < splitAt) split = kernels.length;
   }
@@ -102,6 +107,7 @@ export function lower(trace: JitTrace, inputs: readonly JitNode[], outputs: read
     guards,
     outputs: outputs.map((o): Place => (o instanceof JitNode && o.trace === trace ? { region: regionOf.get(o)! } : { constant: o as VValue })),
     operations,
+    hosted,
   };
 }
 
