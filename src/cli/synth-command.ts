@@ -42,7 +42,15 @@ function configFrom(o: SynthOptions): SynthConfig {
   const overrides: Partial<SynthConfig> = o.config === undefined ? {} : readConfigFile(o.config);
   if (o.text !== undefined || overrides.samples === undefined) {
     const texts = o.text ?? ["test string."];
-    overrides.samples = texts.map((text) => ({ text, cycles: o.cycles ?? defaultCycles(text) }));
+    overrides.samples = texts.map((text) => {
+      const cycles = o.cycles ?? defaultCycles(text);
+      if (cycles > LIMITS.cycles) {
+        throw new UsageError(
+          `a --text of ${Array.from(text).length} characters needs ${cycles} cycles by default (10 per character + 20); at most ${LIMITS.cycles} are allowed: give --cycles`,
+        );
+      }
+      return { text, cycles };
+    });
   } else if (o.cycles !== undefined) {
     overrides.samples = overrides.samples.map((s) => ({ text: s.text, cycles: o.cycles! }));
   }
@@ -219,19 +227,20 @@ export function addSynthCommand(program: Command): void {
       }
       prepareOut(dir);
       const checkpoint = (s: SynthState) => writeFileAtomic(join(dir, CHECKPOINT), encodeCheckpoint(s));
-      // from the start, this folder holds this run (a later fresh run there must ask)
-      if (!o.resume) checkpoint(state);
       const commandLine = command(process.argv.slice(2));
-      const bar = synthProgress(!!o.quiet);
       let stop = false;
       const onSignal = () => {
         stop = true;
       };
-      // also while the outputs are written: a signal then must not kill a write half-way
+      // from here until the outputs are written, a signal asks the run to stop at the
+      // next step: it never kills a write half-way
       process.on("SIGINT", onSignal);
       process.on("SIGTERM", onSignal);
-      const pool = state.config.method === "es" ? await createEsPool(state.config.es.workers) : null;
       try {
+        // from the start, this folder holds this run (a later fresh run there must ask)
+        if (!o.resume) checkpoint(state);
+        const bar = synthProgress(!!o.quiet);
+        const pool = state.config.method === "es" ? await createEsPool(state.config.es.workers) : null;
         try {
           state = await synthesize(state, {
             pool: pool ?? undefined,
