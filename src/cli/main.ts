@@ -44,7 +44,12 @@ Exit codes:
   ${EXIT.internal}    internal error
 `;
 
-/** The version in vgrad's package.json (found from this file, in src/ or dist/). */
+/**
+ * The version in vgrad's package.json (found from this file, in src/ or dist/).
+ *
+ * @example
+ * packageVersion(); // "0.1.0"
+ */
 export function packageVersion(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {

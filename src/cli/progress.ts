@@ -33,7 +33,12 @@ export function makeProgress(enabled: boolean, label: string, total: number, log
   };
 }
 
-/** Seconds as h:mm:ss (or m:ss under an hour). */
+/**
+ * Seconds as h:mm:ss (or m:ss under an hour).
+ *
+ * @example
+ * clock(5000); // "1:23:20"
+ */
 export function clock(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));
   const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;

@@ -89,7 +89,7 @@ function alive(pid: number): boolean {
  * that file) and returns their names.
  *
  * @example
- * removeStaleTempFiles("synth-out"); // [".checkpoint.json.vgrad-4242-17.tmp"]
+ * removeStaleTempFiles("synth-out"); // the names removed, e.g. [".checkpoint.json.vgrad-4242-17.tmp"]
  */
 export function removeStaleTempFiles(dir: string, target?: string): string[] {
   const removed: string[] = [];

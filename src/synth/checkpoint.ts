@@ -50,8 +50,9 @@ export function encodeCheckpoint(state: SynthState): string {
  * step once. Throws a SchemaError (one line, naming the field) for anything else.
  *
  * @example
- * const state = decodeCheckpoint(readFileSync("synth-out/checkpoint.json", "utf8"));
- * await synthesize(state); // continues the run
+ * const text = encodeCheckpoint(startSynthesis(defaultConfig({ seed: 7 })));
+ * const state = decodeCheckpoint(text); // what `vgrad synth --resume` reads
+ * state.phase; // "base"
  */
 export function decodeCheckpoint(text: string, name = "checkpoint"): SynthState {
   return readState(parseJson(text, name), { name, encoded: true });
