@@ -152,6 +152,9 @@ function refuseUnfinished(dir: string, out: string): void {
  * How to run vgrad again from where the user is: `vgrad` where it is on the PATH (a
  * global install); `npx vgrad` under npm (`npm run synth`, npx), from a clone's sources
  * or from a project's own node_modules.
+ *
+ * @example
+ * launcher({ npm_command: "run-script" }); // "npx vgrad" (under `npm run synth`)
  */
 export function launcher(env: NodeJS.ProcessEnv = process.env, script = process.argv[1] ?? "", cwd = process.cwd()): string {
   if (env["npm_command"] === "exec" || env["npm_command"] === "run-script") return "npx vgrad";
