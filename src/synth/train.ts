@@ -21,16 +21,20 @@ export class NonFiniteError extends Error {
  * firstNonFinite({ a: { b: 1, c: NaN } }, "w"); // { where: "w.a.c", value: NaN }
  */
 export function firstNonFinite(v: VValue, name: string): { where: string; value: number } | undefined {
-  // iterative: the trees here are shallow, but a checker must not overflow on any input
-  const stack: Array<[VValue, string[]]> = [[v, []]];
+  // iterative, and the path is only spelled out for a leaf that is found: this runs
+  // on every training step
+  interface Step { key: string; up: Step | null }
+  const stack: Array<[VValue, Step | null]> = [[v, null]];
   while (stack.length > 0) {
-    const [x, path] = stack.pop()!;
+    const [x, at] = stack.pop()!;
     if (typeof x === "number") {
-      if (!Number.isFinite(x)) return { where: formatPath(name, path), value: x };
-      continue;
+      if (Number.isFinite(x)) continue;
+      const path: string[] = [];
+      for (let s = at; s !== null; s = s.up) path.unshift(s.key);
+      return { where: formatPath(name, path), value: x };
     }
     const keys = Object.keys(x);
-    for (let i = keys.length - 1; i >= 0; i--) stack.push([x[keys[i]!]!, [...path, keys[i]!]]);
+    for (let i = keys.length - 1; i >= 0; i--) stack.push([x[keys[i]!]!, { key: keys[i]!, up: at }]);
   }
   return undefined;
 }

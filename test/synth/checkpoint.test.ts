@@ -6,7 +6,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { countLinks, layeredNetwork, linksOf, matrixFromLinks } from "../../src/dmm/index.js";
 import {
-  decodeCheckpoint, defaultConfig, encodeCheckpoint, encodeNumbers, NonFiniteError, SchemaError, startSynthesis,
+  decodeCheckpoint, defaultConfig, encodeCheckpoint, encodeNumbers, firstNonFinite, NonFiniteError, SchemaError, startSynthesis,
   synthesize, train, type SynthConfig, type SynthState,
 } from "../../src/synth/index.js";
 
@@ -179,6 +179,12 @@ describe("checkpoint check", () => {
 });
 
 describe("divergence", () => {
+  it("firstNonFinite names the path of the first NaN or infinite leaf in key order", () => {
+    expect(firstNonFinite({ a: { b: 1, c: NaN }, d: Infinity }, "w")).toEqual({ where: "w.a.c", value: NaN });
+    expect(firstNonFinite({ "dict-1": { x: -Infinity } }, "soft")).toEqual({ where: 'soft["dict-1"].x', value: -Infinity });
+    expect(firstNonFinite({ a: { b: 1 }, c: -0 }, "w")).toBeUndefined();
+  });
+
   it("a huge learning rate stops the run where the loss first becomes non-finite, and the state stays finite", async () => {
     // step 1 moves every weight by about lr = 1e300 (Adam's first step is sign-like):
     // still finite; the network's products then overflow in step 2's loss
