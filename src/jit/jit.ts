@@ -191,7 +191,8 @@ class Compiler {
         return readOutput(gp.program, M, 0);
       }
     }
-    return this.call(args);
+    // the pullback will trace forward and reverse together: no forward program needed
+    return this.f(...args);
   }
 
   /** The pullback of a differentiated call, for a plain cotangent. */
