@@ -42,6 +42,13 @@ export interface Primitive<P = undefined> {
    * one, jit calls `impl` on rebuilt values (correct, slower).
    */
   lower?(at: KernelSite<P>): Kernel;
+  /**
+   * For jit, when the result's leaves are, in order, a contiguous run of one
+   * argument's (a read at a path, an embedding): that run's offset in memory. The
+   * result then shares the argument's slots and needs no kernel (values are never
+   * written twice, so sharing is safe).
+   */
+  alias?(at: Omit<KernelSite<P>, "out"> & { readonly out: { readonly layout: Layout } }): number | undefined;
 }
 
 /** A compiled step of a flat program: reads and writes the program's memory. */
