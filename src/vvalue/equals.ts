@@ -35,48 +35,27 @@ export function equals(a: VValue, b: VValue, options: { tolerance?: number } = {
   if (typeof a !== "number" && !isTreeObject(a)) throw kindError("equals: ", "a", [], 0, a);
   if (typeof b !== "number" && !isTreeObject(b)) throw kindError("equals: ", "b", [], 0, b);
 
-  // A pairwise walk over the union of both key paths. Per depth: the trees of each
-  // side (a number stands as {":number": x}, a missing side as null), the real trees
-  // (for cycle checks and messages), both key lists and the next key's index (over
-  // a's keys, then b's keys that a lacks).
-  const treesA: Array<Record<string, unknown> | null> = [];
-  const treesB: Array<Record<string, unknown> | null> = [];
-  const realA = new PathObjects();
-  const realB = new PathObjects();
+  // A pairwise walk over the union of both key paths. Per depth: the tree of each
+  // side (a number stands as {":number": x}, a missing side as null), both key lists,
+  // and the next key's index (over a's keys, then b's keys that a lacks).
+  const treesA: Array<Tree | null> = [];
+  const treesB: Array<Tree | null> = [];
   const keysA: string[][] = [];
   const keysB: string[][] = [];
   const next: number[] = [];
   const path: string[] = [];
+  const onPathA = new PathObjects();
+  const onPathB = new PathObjects();
   let same = true;
   let d = 0;
-
-  /** Enters the pair (x, y), at least one a tree, at depth d. */
-  const enter = (x: unknown, y: unknown): void => {
-    if (typeof x === "object" && x !== null) {
-      if (d > 0 && realA.has(x, d - 1)) throw cycleError("equals: ", "a", path, d, realA.upTo(d - 1), x);
-      realA.enter(d, x);
-      treesA[d] = x as Record<string, unknown>;
-    } else {
-      realA.enter(d, null);
-      treesA[d] = typeof x === "number" ? wrap(x) : null;
-    }
-    if (typeof y === "object" && y !== null) {
-      if (d > 0 && realB.has(y, d - 1)) throw cycleError("equals: ", "b", path, d, realB.upTo(d - 1), y);
-      realB.enter(d, y);
-      treesB[d] = y as Record<string, unknown>;
-    } else {
-      realB.enter(d, null);
-      treesB[d] = typeof y === "number" ? wrap(y) : null;
-    }
-    keysA[d] = treesA[d] === null ? [] : Object.keys(treesA[d]!);
-    keysB[d] = treesB[d] === null ? [] : Object.keys(treesB[d]!);
-    next[d] = 0;
-  };
-
-  enter(a, b);
+  let ta = (treesA[0] = side(a, 0, onPathA, "a", path));
+  let tb = (treesB[0] = side(b, 0, onPathB, "b", path));
+  keysA[0] = ta === null ? NO_KEYS : Object.keys(ta);
+  keysB[0] = tb === null ? NO_KEYS : Object.keys(tb);
+  next[0] = 0;
   while (d >= 0) {
-    const ta = treesA[d]!;
-    const tb = treesB[d]!;
+    ta = treesA[d]!;
+    tb = treesB[d]!;
     const ka = keysA[d]!;
     const kb = keysB[d]!;
     const na = ka.length;
@@ -88,13 +67,13 @@ export function equals(a: VValue, b: VValue, options: { tolerance?: number } = {
       let k: string;
       if (i < na) {
         k = ka[i]!;
-        x = ta[k];
+        x = ta![k];
         y = tb !== null && hasOwnProperty.call(tb, k) ? tb[k] : MISSING;
       } else {
         k = kb[i - na]!;
         if (ta !== null && hasOwnProperty.call(ta, k)) continue;
         x = MISSING;
-        y = tb[k];
+        y = tb![k];
       }
       const xNumber = typeof x === "number";
       const yNumber = typeof y === "number";
@@ -110,20 +89,38 @@ export function equals(a: VValue, b: VValue, options: { tolerance?: number } = {
       break;
     }
     if (i === n) {
-      realA.leave(d);
-      realB.leave(d);
+      onPathA.leave(d);
+      onPathB.leave(d);
       d--;
       continue;
     }
     next[d] = i + 1;
     d++;
-    enter(x, y);
+    ta = treesA[d] = side(x, d, onPathA, "a", path);
+    tb = treesB[d] = side(y, d, onPathB, "b", path);
+    keysA[d] = ta === null ? NO_KEYS : Object.keys(ta);
+    keysB[d] = tb === null ? NO_KEYS : Object.keys(tb);
+    next[d] = 0;
   }
   return same;
 }
 
-/** `x` as the tree `{":number": x}`. */
-function wrap(x: number): Record<string, unknown> {
+type Tree = Record<string, unknown>;
+const NO_KEYS: string[] = [];
+
+/**
+ * One side of a pair entered at depth `d` (whose path is `path[0..d)`), as a tree:
+ * itself for a tree (recorded on its path, after checking it closes no cycle),
+ * `{":number": x}` for a number `x`, null for a missing side.
+ */
+function side(x: unknown, d: number, onPath: PathObjects, name: string, path: readonly string[]): Tree | null {
+  if (typeof x === "object" && x !== null) {
+    if (d > 0 && onPath.has(x, d - 1)) throw cycleError("equals: ", name, path, d, onPath.upTo(d - 1), x);
+    onPath.enter(d, x);
+    return x as Tree;
+  }
+  onPath.enter(d, null);
+  if (typeof x !== "number") return null;
   const t = newTree();
   t[NUMBER_KEY] = x;
   return t;

@@ -108,12 +108,15 @@ function finiteError(name: string, keys: readonly string[], depth: number, x: nu
  * `{ finite: true }`, a `RangeError` for NaN or infinite leaves. A subtree shared
  * under two keys is fine.
  *
- * One pass over the value without recursion, so any nesting depth is fine; paths are
- * formatted only for the error message.
+ * One pass over the value without recursion, so any nesting depth is fine, and no
+ * string work until an error is found: cheap enough to check every argument of a
+ * call. `allow` admits objects of the caller's own as leaves.
  *
  * @example
- * validate({ a: 1, b: { c: 2 } });        // ok
- * validate({ a: [1, 2] });                 // TypeError: value.a is an array, ...
+ * validate({ a: 1, b: { c: 2 } });         // ok
+ * validate({ a: [1, 2] });                  // TypeError: value.a is an array; ...
+ * validate({ w: new Map() }, { name: "params" }); // TypeError: params.w is an instance of Map; ...
+ * validate({ a: 1, d: new Date() }, { allow: (x) => x instanceof Date }); // ok
  */
 export function validate(v: unknown, options: ValidateOptions = {}): VValue {
   const name = options.name ?? "value";
