@@ -63,7 +63,12 @@ function kindProblem(x: unknown): string {
   if (Array.isArray(x)) return `is an array${PLAIN}`;
   const proto = Object.getPrototypeOf(x) as object;
   const ctor = hasOwnProperty.call(proto, "constructor") ? (proto as { constructor: unknown }).constructor : undefined;
-  if (typeof ctor === "function") return `is an instance of ${ctor.name || "an anonymous class"}${PLAIN}`;
+  if (typeof ctor === "function") {
+    if (ctor.name === "Object" && Object.getPrototypeOf(proto) === null) {
+      return "is a plain object of another realm (a vm context or a frame); copy it into this one, e.g. with structuredClone";
+    }
+    return `is an instance of ${ctor.name || "an anonymous class"}${PLAIN}`;
+  }
   return "has a non-plain prototype (inherited properties are not data); a V-value tree's prototype is Object.prototype or null";
 }
 

@@ -2,6 +2,7 @@
  * The V-value helpers on hostile input: infinities, 10⁵-level nesting, cycles, shared
  * subtrees, a BOM, values of the wrong kind and tracked values (branded objects).
  */
+import { runInNewContext } from "node:vm";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { equals, fromJSON, leaves, mapLeaves, prune, toJSON, validate, type VValue } from "../../src/index.js";
@@ -26,7 +27,7 @@ function nested(depth: number, leaf: unknown = 1, key = "a"): VValue {
   return v as VValue;
 }
 
-/** A value `{a: {back: <the value>}}`: the cycle closes at `value.a.back`. */
+/** `{x: 1, a: {b: 2, back: <the value itself>}}`: the cycle closes at `value.a.back`. */
 function cyclic(): VValue {
   const c: Record<string, unknown> = { x: 1, a: { b: 2 } };
   (c["a"] as Record<string, unknown>)["back"] = c;
@@ -93,6 +94,9 @@ describe("equals and infinities", () => {
   });
 });
 
+// Recursion would overflow the stack (near 10⁴ levels), and work quadratic in depth (a
+// path string per node, as validate once built) would run for hours at 10⁵ levels, so
+// finishing at all is the complexity check.
 describe("10⁵ levels of nesting: linear and without recursion", () => {
   const deep = nested(DEEP);
   const text = '{"a":'.repeat(DEEP) + "1" + "}".repeat(DEEP);
@@ -102,11 +106,23 @@ describe("10⁵ levels of nesting: linear and without recursion", () => {
     expect(() => validate(deep, { finite: true })).not.toThrow();
   });
 
-  it("fromJSON (JSON.parse does not recurse in V8) and toJSON (written without JSON.stringify, which overflows near 4 000 levels)", () => {
+  it("fromJSON (V8's JSON.parse does not recurse; the checks and the copy do not either)", () => {
     const v = fromJSON(text);
     expect(leaves(v)).toEqual([[new Array<string>(DEEP).fill("a"), 1]]);
+    // every level is a fresh tree without Object.prototype
+    let t: unknown = v;
+    let inheriting = 0;
+    for (let i = 0; i < DEEP; i++) {
+      if (Object.prototype.isPrototypeOf(t as object)) inheriting++;
+      t = (t as Record<string, unknown>)["a"];
+    }
+    expect(inheriting).toBe(0);
+    expect(t).toBe(1);
+  });
+
+  it("toJSON (its own serializer: JSON.stringify overflows the stack near 4 000 levels)", () => {
     expect(toJSON(deep)).toBe(text);
-    expect(toJSON(v)).toBe(text);
+    expect(toJSON(fromJSON(text))).toBe(text);
   });
 
   it("toJSON with indentation", () => {
@@ -270,6 +286,7 @@ describe("validate as the argument check of differentiable functions", () => {
     ["a bigint", { a: 1n }, /^value\.a is a bigint;/],
     ["a symbol", { a: Symbol("s") }, /^value\.a is a symbol;/],
     ["a boxed number", { a: new Number(1) }, /^value\.a is an instance of Number;/],
+    ["a plain object of another realm", { a: runInNewContext("({ b: 1 })") }, /^value\.a is a plain object of another realm .*structuredClone/],
     ["a tracked value", { a: { b: new FakeTracked() } }, /^value\.a\.b is a tracked value \(inside a differentiated function\); call primal\(v\) first/],
   ];
   for (const [what, v, message] of bad) {
@@ -293,10 +310,15 @@ describe("validate as the argument check of differentiable functions", () => {
 
   it("allow: accepted objects are leaves and are not descended into", () => {
     const allow = (x: object) => x instanceof FakeTracked;
-    const t = new FakeTracked(); // cyclic inside: descending would fail
+    const t = new FakeTracked();
     const v = { a: t, b: { c: t, d: 2 } };
     expect(validate(v, { allow })).toBe(v);
     expect(validate(t, { allow })).toBe(t);
+    // a plain object with invalid contents passes whole when allowed
+    const opaque: Record<string, unknown> = { junk: [1], text: "x" };
+    opaque["self"] = opaque;
+    expect(() => validate({ o: opaque })).toThrow(/value\.o\.junk is an array/);
+    expect(validate({ o: opaque, n: 1 }, { allow: (x) => x === opaque })).toBeDefined();
     expect(() => validate({ a: t, m: new Map() }, { allow })).toThrow(/value\.m is an instance of Map/);
     expect(() => validate({ a: t, c: [] }, { allow: () => false })).toThrow(/value\.a is a tracked value/);
     const seen: object[] = [];
