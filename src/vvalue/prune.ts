@@ -26,6 +26,7 @@ export function prune(v: VValue, threshold = 0): VValue {
     const t = w.trees.at[d] as Record<string, unknown>;
     const out = outs[d]!;
     const ks = w.keyLists[d]!;
+    let kept = sizes[d]!;
     let i = w.next[d]!;
     let down: object | null = null;
     for (; i < ks.length; i++) {
@@ -34,7 +35,7 @@ export function prune(v: VValue, threshold = 0): VValue {
       if (typeof x === "number") {
         if (Math.abs(x) > threshold || Number.isNaN(x)) {
           out[k] = x;
-          sizes[d]!++;
+          kept++;
         }
         continue;
       }
@@ -48,12 +49,13 @@ export function prune(v: VValue, threshold = 0): VValue {
       w.pop();
       // a finished subtree joins its parent only if something is left in it; the
       // parent has written no later key yet, so key order is kept
-      if (d > 0 && sizes[d]! > 0) {
+      if (d > 0 && kept > 0) {
         outs[d - 1]![path[d - 1]!] = out;
         sizes[d - 1]!++;
       }
       continue;
     }
+    sizes[d] = kept;
     outs[d + 1] = newTree();
     sizes[d + 1] = 0;
     w.next[d] = i + 1;
