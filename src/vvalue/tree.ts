@@ -50,10 +50,13 @@ export function setChild(t: MutableTree, key: string, v: VValue): void {
 
 /** The scalar part of a V-value: `x` for a number, `t[":number"]` (or 0) for a tree. */
 export function numberPart(v: VValue): number {
-  if (typeof v === "number") return v;
-  const n = child(v, NUMBER_KEY);
-  if (n === undefined) return 0;
-  return typeof n === "number" ? n : numberPart(n);
+  let cur = v;
+  while (typeof cur !== "number") {
+    const n = child(cur, NUMBER_KEY);
+    if (n === undefined) return 0;
+    cur = n;
+  }
+  return cur;
 }
 
 /** Whether `v` is a (non-number) tree. */
