@@ -4,10 +4,8 @@
  * node), compute the result one level down (recursively, for outer traces), and
  * record a node whose vjp calls the rule once per argument that needs a cotangent.
  */
-import { TREE_PROTO } from "../vvalue/tree.js";
-import type { VValue } from "../vvalue/types.js";
-import { child, numberPart } from "../vvalue/tree.js";
-import { NUMBER_KEY } from "../vvalue/types.js";
+import { child, numberPart, TREE_PROTO } from "../vvalue/tree.js";
+import { NUMBER_KEY, type VValue } from "../vvalue/types.js";
 import { SparseCotangent } from "./cotangent.js";
 import { getVal } from "./structural.js";
 import { skeletonAt, unflatten, writeLeaves, type Layout } from "../vvalue/layout.js";

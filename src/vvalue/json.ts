@@ -20,7 +20,7 @@ export function fromJSON(json: string | unknown, options: { name?: string } = {}
     try {
       parsed = JSON.parse(text);
     } catch (e) {
-      throw new SyntaxError(`${name}: malformed JSON (${(e as Error).message})`);
+      throw new SyntaxError(`${name}: malformed JSON (${(e as Error).message})`, { cause: e });
     }
   }
   return toNullPrototype(validate(parsed, { finite: true, name }));
