@@ -22,16 +22,11 @@ interface Result {
 }
 
 function vgrad(...args: string[]): Promise<Result> {
-  return vgradWithin(60_000, ...args);
-}
-
-/** `vgrad` for runs longer than a minute. */
-function vgradWithin(timeout: number, ...args: string[]): Promise<Result> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       ["--import", "tsx", "src/cli/main.ts", ...args],
-      { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" }, timeout },
+      { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" }, timeout: 60_000 },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === "number" ? error.code : null;
         resolve({ code, stdout, stderr });
