@@ -1,16 +1,19 @@
 /**
  * DMM suite: the 140-cycle detector loss on "test string." (SPEC-DMM §5) for three 2022
- * soft matrices — forward, loss + gradient, and a full Adam training step.
+ * soft matrices — forward, loss + gradient, and a full Adam training step — beside the
+ * speed limit: the same loss + gradient as hand-written loops over Float64Arrays.
  */
 import { readFileSync } from "node:fs";
-import { adam, type AdamState, type VValue } from "../src/index.js";
+import { adam, get, type AdamState, type VValue } from "../src/index.js";
 import { countLinks, detectorLoss, layeredNetwork, liveNetwork, parseMatrix, withSoft } from "../src/dmm/index.js";
 import { lossAndGradient } from "../src/synth/train.js";
+import { compileFlatDmm, type FlatDmm } from "./flat-dmm.js";
 import { measure, type Settings } from "./harness.js";
 import type { DmmRow, Measurement, TargetCheck } from "./report.js";
 
 const DATA = new URL("../data/dmm-2022/", import.meta.url);
-const SAMPLES = [{ text: "test string.", cycles: 140 }];
+const TEXT = "test string.", CYCLES = 140, LAMBDA = 0.001;
+const SAMPLES = [{ text: TEXT, cycles: CYCLES }];
 /** The networks measured: id, file. */
 export const NETWORKS: ReadonlyArray<readonly [string, string]> = [
   ["dmm-1486", "initial-matrix.json"],
@@ -22,13 +25,27 @@ export const NETWORKS: ReadonlyArray<readonly [string, string]> = [
 export const STEP_TARGET_MS = 150;
 export const RATIO_TARGET = 3;
 
+/** The limit must compute what vgrad computes: the loss to 1e-12, the gradient to 1e-9 relative. */
+function checkFlat(file: string, flat: FlatDmm, vgrad: { loss: number; gradient: VValue }): void {
+  const r = flat.lossAndGradient(flat.weights);
+  if (!(Math.abs(r.loss - vgrad.loss) <= 1e-12 * Math.abs(vgrad.loss))) {
+    throw new Error(`${file}: the flat limit's loss ${r.loss} differs from vgrad's ${vgrad.loss}`);
+  }
+  flat.links.forEach(([t, fi, s, sf], i) => {
+    const v = get(vgrad.gradient, t, fi, s, sf) as number, g = r.grad[i]!;
+    if (!(Math.abs(g - v) <= 1e-9 * Math.max(Math.abs(g), Math.abs(v)))) {
+      throw new Error(`${file}: the flat limit's gradient at ${t}.${fi} ← ${s}.${sf} is ${g}, vgrad's ${v}`);
+    }
+  });
+}
+
 export function runDmm(settings: Settings, filter: (id: string) => boolean): { rows: DmmRow[]; targets: TargetCheck[] } {
   const net = layeredNetwork().network;
   const rows: DmmRow[] = [];
   for (const [id, file] of NETWORKS) {
     if (!filter(id)) continue;
     const soft = parseMatrix(readFileSync(new URL(file, DATA), "utf8"), net, file);
-    const options = { samples: SAMPLES };
+    const options = { samples: SAMPLES, lambda: LAMBDA };
     const forward = (): number => detectorLoss(liveNetwork(withSoft(net, soft)), soft, options).loss as number;
     const gradient = (): unknown => lossAndGradient(net, soft, options);
 
@@ -42,17 +59,23 @@ export function runDmm(settings: Settings, filter: (id: string) => boolean): { r
       return r.loss;
     };
 
+    // the limit: compiled once (outside the timing), then plain loops per call
+    const flatDmm = compileFlatDmm(net, soft, { text: TEXT, cycles: CYCLES, lambda: LAMBDA });
+    const flat = (): unknown => flatDmm.lossAndGradient(flatDmm.weights);
+
     const loss = forward();
-    const check = lossAndGradient(net, soft, options).loss;
-    if (Math.abs(check - loss) > 1e-9 * Math.max(1, Math.abs(loss))) {
-      throw new Error(`${file}: forward loss ${loss} differs from lossAndGradient's ${check}`);
+    const check = lossAndGradient(net, soft, options);
+    if (Math.abs(check.loss - loss) > 1e-9 * Math.max(1, Math.abs(loss))) {
+      throw new Error(`${file}: forward loss ${loss} differs from lossAndGradient's ${check.loss}`);
     }
+    checkFlat(file, flatDmm, check);
     const label = `${file} (${countLinks(soft)} weights)`;
-    const [f, g, s] = measure(label, [
+    const [f, g, fl, s] = measure(label, [
       { name: "forward", fn: forward },
       { name: "loss + gradient", fn: gradient },
+      { name: "flat limit: loss + gradient", fn: flat },
       { name: "Adam step", fn: step },
-    ], settings) as [Measurement, Measurement, Measurement];
+    ], settings) as [Measurement, Measurement, Measurement, Measurement];
     rows.push({
       id,
       file,
@@ -64,6 +87,8 @@ export function runDmm(settings: Settings, filter: (id: string) => boolean): { r
       step: s,
       gradientOverForward: g.medianMs / f.medianMs,
       stepOverForward: s.medianMs / f.medianMs,
+      flat: fl,
+      gradientOverFlat: g.medianMs / fl.medianMs,
     });
   }
   const targets: TargetCheck[] = [];

@@ -97,6 +97,10 @@ export interface DmmRow {
   step: Measurement;
   gradientOverForward: number;
   stepOverForward: number;
+  /** The hand-written flat loss + gradient (bench/flat-dmm.ts); absent in results recorded before it. */
+  flat?: Measurement;
+  /** vgrad's loss + gradient ÷ the flat limit's (medians). */
+  gradientOverFlat?: number;
 }
 
 export interface SuiteResult<R> {
@@ -243,9 +247,11 @@ export function renderDmm(r: SuiteResult<DmmRow>): string {
     fmtRatio(w.gradientOverForward),
     both(w.step),
     fmtRatio(w.stepOverForward),
+    w.flat === undefined ? "—" : both(w.flat),
+    w.gradientOverFlat === undefined ? "—" : fmtRatio(w.gradientOverFlat),
   ]);
   return table(
-    ["network", "forward (loss), median / mean", "loss + gradient, median / mean", "grad/fwd", "Adam step, median / mean", "step/fwd"],
+    ["network", "forward (loss), median / mean", "loss + gradient, median / mean", "grad/fwd", "Adam step, median / mean", "step/fwd", "flat limit: loss + gradient, median / mean", "vgrad/flat"],
     rows,
   );
 }

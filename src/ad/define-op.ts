@@ -5,7 +5,7 @@
  */
 import { validate } from "../vvalue/validate.js";
 import type { VValue } from "../vvalue/types.js";
-import { apply, isNumberLike, type Cotangent, type Primitive } from "./primitive.js";
+import { apply, isNumberLike, type Cotangent, type Kernel, type KernelSite, type Primitive } from "./primitive.js";
 import { isPlain, Tracked, type Val } from "./tracked.js";
 
 /** The pullback of one argument: its cotangent given the result's cotangent `g`. */
@@ -19,8 +19,10 @@ export function primitive<P = undefined>(
   name: string,
   impl: (args: VValue[], params: P) => VValue,
   vjps: ReadonlyArray<ArgVjp<P>>,
+  lower?: (at: KernelSite<P>) => Kernel,
 ): Primitive<P> {
-  return { name, impl, vjp: (i, g, ans, args, params) => vjps[i]!(g, ans, args, params) };
+  const prim: Primitive<P> = { name, impl, vjp: (i, g, ans, args, params) => vjps[i]!(g, ans, args, params) };
+  return lower === undefined ? prim : { ...prim, lower };
 }
 
 /**

@@ -10,7 +10,8 @@ import { child, numberPart } from "../vvalue/tree.js";
 import { NUMBER_KEY } from "../vvalue/types.js";
 import { SparseCotangent } from "./cotangent.js";
 import { getVal } from "./structural.js";
-import type { Layout } from "../vvalue/layout.js";
+import { skeletonAt, unflatten, writeLeaves, type Layout } from "../vvalue/layout.js";
+import { firstSlot } from "./kernels.js";
 import { escapedError, Trace, Tracked, tracing, type Val } from "./tracked.js";
 
 /** A cotangent as a rule may return it: a V-value (possibly tracked) or a sparse form. */
@@ -134,6 +135,20 @@ const packPrim: Primitive<PackParams> = {
   name: "pack",
   impl: (args, { template }) => fill(template, args),
   vjp: (i, g, _ans, _args, { paths }) => readAt(g, paths[i]!),
+  lower: ({ params, args, out }) => {
+    // the literal's own leaves, with zeros where the boxes go; then each box's leaves
+    const zeros = args.map((r) => unflatten(r.layout, new Float64Array(r.layout.size)));
+    const base = new Float64Array(out.layout.size);
+    writeLeaves(fill(params.template, zeros), base, 0);
+    const o = out.offset;
+    const from = args.map((r) => r.offset);
+    const to = params.paths.map((p) => o + firstSlot(skeletonAt(out.layout.skeleton, p)!));
+    const n = args.map((r) => r.layout.size);
+    return (M) => {
+      M.set(base, o);
+      for (let i = 0; i < from.length; i++) M.copyWithin(to[i]!, from[i]!, from[i]! + n[i]!);
+    };
+  },
 };
 
 /**

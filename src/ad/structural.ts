@@ -9,12 +9,14 @@ import type { VValue } from "../vvalue/types.js";
 import { EmbeddedCotangent } from "./cotangent.js";
 import { apply, holdsTracked, type Primitive } from "./primitive.js";
 import type { Val } from "./tracked.js";
+import { copyKernel, gatherKernel, subtreeKernel, zipKernel } from "./kernels.js";
 
 /** `a + b` on the union of key paths. */
 export const addPrim: Primitive = {
   name: "add",
   impl: ([a, b]) => addP(a!, b!),
   vjp: (_i, g) => g,
+  lower: (at) => zipKernel(at, (x, y) => x + y, (x) => x, (y) => y),
 };
 
 /** `a + b` for values that may be tracked. */
@@ -27,6 +29,7 @@ export const getPrim: Primitive<readonly string[]> = {
   name: "get",
   impl: ([v], path) => getP(v!, path),
   vjp: (_i, g, _ans, _args, path) => (holdsTracked(g) ? embedVal(path, g) : new EmbeddedCotangent(path, g as VValue)),
+  lower: (at) => subtreeKernel(at, at.params),
 };
 
 /** `v` at `path` for a value that may be tracked (recorded as one read). */
@@ -39,6 +42,7 @@ export const embedPrim: Primitive<readonly string[]> = {
   name: "embed",
   impl: ([v], path) => atPath(path, v!),
   vjp: (_i, g, _ans, _args, path) => getVal(g, path),
+  lower: (at) => copyKernel(at),
 };
 
 /** `embed(path, v)` for a value that may be tracked. */
@@ -51,6 +55,7 @@ const projectPrim: Primitive<VValue> = {
   name: "projectOnto",
   impl: ([g], x) => projectOntoP(g!, x),
   vjp: (_i, h, _ans, _args, x) => projectVal(h, x),
+  lower: (at) => gatherKernel(at),
 };
 
 /** `g` restricted to the key paths of the plain value `x`, with `x`'s kind. */

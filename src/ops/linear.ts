@@ -6,6 +6,7 @@ import { isPlain, type Val } from "../ad/tracked.js";
 import { linearCombinationP, mapLeavesP, scaleP, subP } from "../vvalue/algebra.js";
 import type { VValue } from "../vvalue/types.js";
 import { requireScalar } from "./define.js";
+import { leafwiseKernel, slotMap, zipKernel } from "../ad/kernels.js";
 import { dot } from "./products.js";
 
 /**
@@ -17,7 +18,9 @@ import { dot } from "./products.js";
  */
 export const add = operation<[VValue, VValue]>(addPrim);
 
-const subPrim = primitive("sub", ([a, b]) => subP(a!, b!), [(g) => g, (g) => neg(g as VValue)]);
+const subPrim = primitive("sub", ([a, b]) => subP(a!, b!), [(g) => g, (g) => neg(g as VValue)], (at) =>
+  zipKernel(at, (x, y) => x - y, (x) => x, (y) => -y),
+);
 /**
  * `a - b`, key by key.
  *
@@ -26,7 +29,9 @@ const subPrim = primitive("sub", ([a, b]) => subP(a!, b!), [(g) => g, (g) => neg
  */
 export const sub = operation<[VValue, VValue]>(subPrim);
 
-const negPrim: Primitive = primitive("neg", ([v]) => scaleP(-1, v!), [(g) => neg(g as VValue)]);
+const negPrim: Primitive = primitive("neg", ([v]) => scaleP(-1, v!), [(g) => neg(g as VValue)], (at) =>
+  leafwiseKernel(at, (x) => -1 * x),
+);
 /**
  * `-v`.
  *
@@ -35,10 +40,18 @@ const negPrim: Primitive = primitive("neg", ([v]) => scaleP(-1, v!), [(g) => neg
  */
 export const neg: (v: VValue) => VValue = operation<[VValue]>(negPrim);
 
-const scalePrim = primitive("scale", ([s, v]) => scaleP(s as number, v!), [
-  (g, _ans, [, v]) => dot(g as VValue, v as VValue),
-  (g, _ans, [s]) => scale(s as VValue, g as VValue),
-]);
+const scalePrim = primitive(
+  "scale",
+  ([s, v]) => scaleP(s as number, v!),
+  [(g, _ans, [, v]) => dot(g as VValue, v as VValue), (g, _ans, [s]) => scale(s as VValue, g as VValue)],
+  ({ args: [s, v], out }) => {
+    const si = s!.offset, a = v!.offset, o = out.offset, n = out.layout.size;
+    return (M) => {
+      const c = M[si]!;
+      for (let i = 0; i < n; i++) M[o + i] = c * M[a + i]!;
+    };
+  },
+);
 /**
  * `s · v` for a scalar `s`.
  *
@@ -56,11 +69,22 @@ function divP(v: VValue, s: number): VValue {
   return typeof v === "number" ? v / s : mapLeavesP(v, (x) => x / s);
 }
 
-const divPrim = primitive("div", ([v, s]) => divP(v!, s as number), [
-  // d(v/s) = dv/s - (v/s)·ds/s
-  (g, _ans, [, s]) => div(g as VValue, s as VValue),
-  (g, ans, [, s]) => neg(div(dot(g as VValue, ans as VValue), s as VValue)),
-]);
+const divPrim = primitive(
+  "div",
+  ([v, s]) => divP(v!, s as number),
+  [
+    // d(v/s) = dv/s - (v/s)·ds/s
+    (g, _ans, [, s]) => div(g as VValue, s as VValue),
+    (g, ans, [, s]) => neg(div(dot(g as VValue, ans as VValue), s as VValue)),
+  ],
+  ({ args: [v, s], out }) => {
+    const si = s!.offset, a = v!.offset, o = out.offset, n = out.layout.size;
+    return (M) => {
+      const c = M[si]!;
+      for (let i = 0; i < n; i++) M[o + i] = M[a + i]! / c;
+    };
+  },
+);
 /**
  * `v / s` for a scalar `s`, leaf by leaf.
  *
@@ -80,6 +104,19 @@ const lcPrim: Primitive<number> = {
   // arguments 0..n-1 are the coefficients, n..2n-1 the values
   vjp: (i, g, _ans, args, n) =>
     i < n ? dot(g as VValue, args[n + i] as VValue) : scale(args[i - n] as VValue, g as VValue),
+  lower: ({ params: n, args, out }) => {
+    // out[p] = Σ_j c_j · v_j[p], summed in the order of the values
+    const maps = args.slice(n).map((r) => slotMap(r, out));
+    const cs = args.slice(0, n).map((r) => r.offset), vs = args.slice(n).map((r) => r.offset);
+    const o = out.offset, size = out.layout.size;
+    return (M) => {
+      M.fill(0, o, o + size);
+      for (let j = 0; j < n; j++) {
+        const c = M[cs[j]!]!, m = maps[j]!, a = vs[j]!;
+        for (let i = 0; i < m.length; i++) M[o + m[i]!] = M[o + m[i]!]! + c * M[a + i]!;
+      }
+    };
+  },
 };
 /**
  * `Σᵢ coefficients[i] · values[i]` as one fused operation with one pullback.

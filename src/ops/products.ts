@@ -4,11 +4,14 @@ import type { Primitive } from "../ad/primitive.js";
 import { dotP, mulP } from "../vvalue/algebra.js";
 import type { VValue } from "../vvalue/types.js";
 import { scale } from "./linear.js";
+import { dotKernel, zipKernel } from "../ad/kernels.js";
 
-const mulPrim: Primitive = primitive("mul", ([a, b]) => mulP(a!, b!), [
-  (g, _ans, [, b]) => mul(g as VValue, b as VValue),
-  (g, _ans, [a]) => mul(g as VValue, a as VValue),
-]);
+const mulPrim: Primitive = primitive(
+  "mul",
+  ([a, b]) => mulP(a!, b!),
+  [(g, _ans, [, b]) => mul(g as VValue, b as VValue), (g, _ans, [a]) => mul(g as VValue, a as VValue)],
+  (at) => zipKernel(at, (x, y) => x * y, () => 0, () => 0),
+);
 /**
  * Leafwise product on the key paths common to `a` and `b`.
  *
@@ -17,10 +20,12 @@ const mulPrim: Primitive = primitive("mul", ([a, b]) => mulP(a!, b!), [
  */
 export const mul: (a: VValue, b: VValue) => VValue = operation<[VValue, VValue]>(mulPrim);
 
-const dotPrim = primitive("dot", ([a, b]) => dotP(a!, b!), [
-  (g, _ans, [, b]) => scale(g as VValue, b as VValue),
-  (g, _ans, [a]) => scale(g as VValue, a as VValue),
-]);
+const dotPrim = primitive(
+  "dot",
+  ([a, b]) => dotP(a!, b!),
+  [(g, _ans, [, b]) => scale(g as VValue, b as VValue), (g, _ans, [a]) => scale(g as VValue, a as VValue)],
+  dotKernel,
+);
 /**
  * `⟨a, b⟩`: the sum of leafwise products over common key paths.
  *

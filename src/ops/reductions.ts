@@ -7,6 +7,7 @@ import { scale } from "./linear.js";
 import { leafwise } from "./leafwise.js";
 import { maxAbsIndicator, signMask } from "./masks.js";
 import { mul } from "./products.js";
+import { reduceKernel } from "../ad/kernels.js";
 
 // g arrives as a number (the framework projects a tree cotangent onto a number result)
 const ones = (v: VValue): VValue => mapLeavesP(shapeOf(v), () => 1);
@@ -19,7 +20,13 @@ const reciprocalOrZero = leafwise(
   (x, ans) => mul(scale(-1, reciprocalOrZero(x)), ans),
 );
 
-const sumPrim = primitive("sum", ([v]) => sumP(v!), [(g, _a, [v]) => scale(g as VValue, ones(v as VValue))]);
+const sumPrim = primitive("sum", ([v]) => sumP(v!), [(g, _a, [v]) => scale(g as VValue, ones(v as VValue))], (at) =>
+  reduceKernel(at, (M, from, to) => {
+    let s = 0;
+    for (let i = from; i < to; i++) s += M[i]!;
+    return s;
+  }),
+);
 /**
  * The sum of all leaves.
  *
@@ -31,7 +38,13 @@ export const sum = operation<[VValue], number>(sumPrim);
 function l1P(v: VValue): number {
   return sumP(mapLeavesP(v, Math.abs));
 }
-const l1Prim = primitive("l1Norm", ([v]) => l1P(v!), [(g, _a, [v]) => scale(g as VValue, signMask(v as VValue))]);
+const l1Prim = primitive("l1Norm", ([v]) => l1P(v!), [(g, _a, [v]) => scale(g as VValue, signMask(v as VValue))], (at) =>
+  reduceKernel(at, (M, from, to) => {
+    let s = 0;
+    for (let i = from; i < to; i++) s += Math.abs(M[i]!);
+    return s;
+  }),
+);
 /**
  * `Σ |leaf|` (the derivative of |x| at 0 is taken as 0).
  *
@@ -43,10 +56,20 @@ export const l1Norm = operation<[VValue], number>(l1Prim);
 function l2P(v: VValue): number {
   return Math.sqrt(sumP(mapLeavesP(v, (x) => x * x)));
 }
-const l2Prim = primitive("l2Norm", ([v]) => l2P(v!), [
-  // x/‖x‖; at 0 the (sub)gradient 0 is used
-  (g, ans, [v]) => scale(mul(g as VValue, reciprocalOrZero(ans as VValue)), v as VValue),
-]);
+const l2Prim = primitive(
+  "l2Norm",
+  ([v]) => l2P(v!),
+  [
+    // x/‖x‖; at 0 the (sub)gradient 0 is used
+    (g, ans, [v]) => scale(mul(g as VValue, reciprocalOrZero(ans as VValue)), v as VValue),
+  ],
+  (at) =>
+    reduceKernel(at, (M, from, to) => {
+      let s = 0;
+      for (let i = from; i < to; i++) s += M[i]! * M[i]!;
+      return Math.sqrt(s);
+    }),
+);
 /**
  * `sqrt(Σ leaf²)`.
  *
@@ -55,10 +78,25 @@ const l2Prim = primitive("l2Norm", ([v]) => l2P(v!), [
  */
 export const l2Norm = operation<[VValue], number>(l2Prim);
 
-const maxNormPrim = primitive("maxNorm", ([v]) => maxAbsLeaf(v!).value, [
-  // to one maximal leaf only (the first in key order), times sign (0 at 0)
-  (g, _a, [v]) => scale(g as VValue, maxAbsIndicator(v as VValue)),
-]);
+const maxNormPrim = primitive(
+  "maxNorm",
+  ([v]) => maxAbsLeaf(v!).value,
+  [
+    // to one maximal leaf only (the first in key order), times sign (0 at 0)
+    (g, _a, [v]) => scale(g as VValue, maxAbsIndicator(v as VValue)),
+  ],
+  (at) => reduceKernel(at, maxAbsOf),
+);
+
+/** The largest |x| over M[from..to) (0 when empty; NaN wins, as in maxAbsLeaf). */
+function maxAbsOf(M: Float64Array, from: number, to: number): number {
+  let best = -1;
+  for (let i = from; i < to; i++) {
+    const a = Math.abs(M[i]!);
+    if (a > best || (a !== a && best === best)) best = a;
+  }
+  return best < 0 ? 0 : best;
+}
 /**
  * `max |leaf|`, 0 for an empty tree. The gradient goes to one maximal leaf (the
  * first in key order on ties).
