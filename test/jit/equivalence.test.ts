@@ -374,3 +374,48 @@ describe("nesting", () => {
     );
   });
 });
+
+/**
+ * The smallest cases of the disagreements the properties above found, each against
+ * eager mode on the same values (computed here, not copied).
+ */
+describe("minimal cases of the properties' counterexamples", () => {
+  it("a number meets a tree with the key \"\": dot(2, { '': 3 }) replays as eager's 0", () => {
+    const f: Fn = (a, b) => dot(a, b);
+    const j = jit(f);
+    expectAgree("trace", j(1, { "": 1 }), f(1, { "": 1 }));
+    expectAgree("replay", j(2, { "": 3 }), f(2, { "": 3 }));
+  });
+
+  it("maxNorm's gradient replays when another leaf is the largest", () => {
+    const f: Fn = (t) => V.maxNorm(t);
+    const j = jit(f);
+    expectSameGradient("trace", j, f, [{ a: 1, b: 2 }], "");
+    expectSameGradient("replay", j, f, [{ a: 3, b: 2 }], "");
+  });
+
+  it("a cotangent missing a leaf of the output gives no explicit zeros: pullback(x => ({ s: sum(x) })).back({})", () => {
+    const f: Fn = (x) => ({ s: sum(x) });
+    expectAgree("back({})", pullback(jit(f), { a: 1 }).back({})[0], pullback(f, { a: 1 }).back({})[0]!);
+  });
+
+  it("a path the cotangent lacks passes nothing, not 0·NaN: the gradient of x => dot({ a: sqrt(x) }, x) at -1", () => {
+    const f: Fn = (x) => dot({ a: V.sqrt(x) }, x);
+    expectSameGradient("trace", jit(f), f, [-1], "");
+  });
+
+  it("a guard on a cotangent is checked after the backward pass that computes it", () => {
+    const twice = defineOp(
+      "twiceWithSignedBackward",
+      (x: VValue) => V.mapLeaves(x, (v) => 2 * v),
+      (g, _ans, _x) => [(primal(g) as number) > 0 ? scale(2, g) : scale(3, g)],
+    );
+    const f: Fn = (x) => twice(x);
+    const j = jit(f);
+    expectAgree("trace with u = 0", pullback(j, 1).back(0)[0], pullback(f, 1).back(0)[0]!);
+    expect(() => pullback(j, 1).back(5)).toThrow(/primal\(\)/);
+    const k = jit(f);
+    expectAgree("trace with u = 1", pullback(k, 1).back(1)[0], pullback(f, 1).back(1)[0]!);
+    expectAgree("the same u again", pullback(k, 1).back(1)[0], pullback(f, 1).back(1)[0]!);
+  });
+});
