@@ -3,6 +3,7 @@ import { primitive } from "../ad/define-op.js";
 import { apply } from "../ad/primitive.js";
 import { isPlain } from "../ad/tracked.js";
 import { paramMask } from "./masks.js";
+import { leafwiseKernel, zipKernel } from "../ad/kernels.js";
 import { child, newTree } from "../vvalue/tree.js";
 import { mapLeavesP } from "../vvalue/algebra.js";
 import type { VTree, VValue } from "../vvalue/types.js";
@@ -31,12 +32,25 @@ function unionZip(a: VValue | undefined, b: VValue | undefined, f: (x: number, y
 
 function piecewise(name: string, pick: (x: number, y: number) => boolean) {
   const plain = (a: VValue, b: VValue): VValue => unionZip(a, b, (x, y) => (pick(x, y) ? x : y));
-  const maskOp = paramMask<boolean>(`${name}Mask`, ([a, b], toA) => unionZip(a!, b!, (x, y) => (pick(x, y) === toA ? 1 : 0)));
+  const maskOp = paramMask<boolean>(
+    `${name}Mask`,
+    ([a, b], toA) => unionZip(a!, b!, (x, y) => (pick(x, y) === toA ? 1 : 0)),
+    (at) => {
+      const m = (x: number, y: number): number => (pick(x, y) === at.params ? 1 : 0);
+      return zipKernel(at, m, (x) => m(x, 0), (y) => m(0, y));
+    },
+  );
   const mask = (a: VValue, b: VValue, toA: boolean): VValue => maskOp([a, b], toA);
-  const prim = primitive(name, ([a, b]) => plain(a!, b!), [
-    (g, _ans, [a, b]) => mul(g as VValue, mask(a as VValue, b as VValue, true)),
-    (g, _ans, [a, b]) => mul(g as VValue, mask(a as VValue, b as VValue, false)),
-  ]);
+  const choose = (x: number, y: number): number => (pick(x, y) ? x : y);
+  const prim = primitive(
+    name,
+    ([a, b]) => plain(a!, b!),
+    [
+      (g, _ans, [a, b]) => mul(g as VValue, mask(a as VValue, b as VValue, true)),
+      (g, _ans, [a, b]) => mul(g as VValue, mask(a as VValue, b as VValue, false)),
+    ],
+    (at) => zipKernel(at, choose, (x) => choose(x, 0), (y) => choose(0, y)),
+  );
   const op = (a: VValue, b: VValue): VValue =>
     isPlain(a) && isPlain(b) ? plain(a, b) : (apply(prim, [a, b], undefined) as VValue);
   Object.defineProperty(op, "name", { value: name });
@@ -62,17 +76,22 @@ export const max = piecewise("max", (x, y) => x >= y || Number.isNaN(x));
  */
 export const min = piecewise("min", (x, y) => x <= y || Number.isNaN(x));
 
-const clipMask = paramMask<readonly [number, number]>("clipMask", ([v], [lo, hi]) =>
-  mapLeavesP(v!, (x) => (x >= lo && x <= hi ? 1 : Number.isNaN(x) ? NaN : 0)),
+const inWindow = (x: number, lo: number, hi: number): number => (x >= lo && x <= hi ? 1 : Number.isNaN(x) ? NaN : 0);
+const clipMask = paramMask<readonly [number, number]>(
+  "clipMask",
+  ([v], [lo, hi]) => mapLeavesP(v!, (x) => inWindow(x, lo, hi)),
+  (at) => leafwiseKernel(at, (x) => inWindow(x, at.params[0], at.params[1])),
 );
+const clamp = (x: number, lo: number, hi: number): number => (x < lo ? lo : x > hi ? hi : x);
 
 const clipPrim = primitive<readonly [number, number]>(
   "clip",
-  ([v], [lo, hi]) => mapLeavesP(v!, (x) => (x < lo ? lo : x > hi ? hi : x)),
+  ([v], [lo, hi]) => mapLeavesP(v!, (x) => clamp(x, lo, hi)),
   [
     // the gradient passes where lo <= x <= hi (boundaries included), is 0 where clipped, NaN at NaN
     (g, _ans, [v], bounds) => mul(g as VValue, clipMask([v as VValue], bounds)),
   ],
+  (at) => leafwiseKernel(at, (x) => clamp(x, at.params[0], at.params[1])),
 );
 
 /**

@@ -10,6 +10,7 @@ import { mapLeavesP, zipOnP } from "../vvalue/algebra.js";
 import type { VValue } from "../vvalue/types.js";
 import { shapeOf } from "../ad/stop-gradient.js";
 import { leafMask, signMask } from "./masks.js";
+import { leafwiseKernel } from "../ad/kernels.js";
 import { scale, sub } from "./linear.js";
 import { mul } from "./products.js";
 
@@ -31,7 +32,7 @@ export function leafwise(
       traced(g) || traced(x!)
         ? mul(g as VValue, dfTree(x as VValue, ans as VValue))
         : zipOnP(x as VValue, g as VValue, (xi, gi) => gi * df(xi)),
-  ]);
+  ], (at) => leafwiseKernel(at, f));
   return operation<[VValue]>(prim);
 }
 

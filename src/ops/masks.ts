@@ -5,21 +5,27 @@
  * program replays on new values.
  */
 import { operation, primitive } from "../ad/define-op.js";
-import { apply, type Primitive } from "../ad/primitive.js";
+import { apply, type Kernel, type KernelSite, type Primitive } from "../ad/primitive.js";
 import { isPlain } from "../ad/tracked.js";
-import { atPath, getP, mapLeavesP, maxAbsLeaf } from "../vvalue/algebra.js";
+import { getP, mapLeavesP, maxAbsLeaf } from "../vvalue/algebra.js";
+import { mapLeaves } from "../vvalue/leaves.js";
+import { leafwiseKernel } from "../ad/kernels.js";
 import type { VValue } from "../vvalue/types.js";
 
 const none = [() => undefined];
 
 /** A leafwise mask `f(x)` with zero derivative. */
 export function leafMask(name: string, f: (x: number) => number): (v: VValue) => VValue {
-  return operation<[VValue]>(primitive(name, ([v]) => mapLeavesP(v!, f), none));
+  return operation<[VValue]>(primitive(name, ([v]) => mapLeavesP(v!, f), none, (at) => leafwiseKernel(at, f)));
 }
 
 /** A mask with parameters `P`, `impl(args, params)`, zero derivative. */
-export function paramMask<P>(name: string, impl: (args: VValue[], params: P) => VValue): (args: VValue[], params: P) => VValue {
-  const prim: Primitive<P> = { name, impl, vjp: () => undefined };
+export function paramMask<P>(
+  name: string,
+  impl: (args: VValue[], params: P) => VValue,
+  lower?: (at: KernelSite<P>) => Kernel,
+): (args: VValue[], params: P) => VValue {
+  const prim: Primitive<P> = { name, impl, vjp: () => undefined, ...(lower === undefined ? {} : { lower }) };
   return (args, params) => (args.every((a) => isPlain(a)) ? impl(args, params) : (apply(prim, args, params) as VValue));
 }
 
@@ -27,16 +33,33 @@ export function paramMask<P>(name: string, impl: (args: VValue[], params: P) => 
 export const signMask = leafMask("sign", Math.sign);
 
 /**
- * A one-hot tree at the first leaf of largest magnitude (a NaN leaf wins), holding
- * that leaf's sign; `{}` for an empty tree.
+ * Shaped like `v`: the sign of its first leaf of largest magnitude (a NaN leaf wins)
+ * there, 0 elsewhere. Dense, so that its structure is `v`'s whatever the values.
  */
 export const maxAbsIndicator = operation<[VValue]>(
   primitive(
     "maxAbsIndicator",
     ([v]) => {
       const m = maxAbsLeaf(v!);
-      return m.path === null ? {} : atPath(m.path, Math.sign(getP(v!, m.path) as number));
+      const at = m.path === null ? "" : m.path.join("\u0000");
+      const sign = m.path === null ? 0 : Math.sign(getP(v!, m.path) as number);
+      return mapLeaves(v!, (_x, path) => (path.join("\u0000") === at ? sign : 0));
     },
     none,
+    ({ args: [v], out }) => {
+      const a = v!.offset, o = out.offset, n = out.layout.size;
+      return (M) => {
+        let best = -1, at = -1;
+        for (let i = 0; i < n; i++) {
+          const x = Math.abs(M[a + i]!);
+          if (x > best || (x !== x && best === best)) {
+            best = x;
+            at = i;
+          }
+        }
+        M.fill(0, o, o + n);
+        if (at >= 0) M[o + at] = Math.sign(M[a + at]!);
+      };
+    },
   ),
 );
