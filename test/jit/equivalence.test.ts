@@ -418,4 +418,29 @@ describe("minimal cases of the properties' counterexamples", () => {
     expectAgree("trace with u = 1", pullback(k, 1).back(1)[0], pullback(f, 1).back(1)[0]!);
     expectAgree("the same u again", pullback(k, 1).back(1)[0], pullback(f, 1).back(1)[0]!);
   });
+  it("sum replays in eager's order: sum({ a: { x: 1e16, y: 1 }, b: { x: -1e16, y: 1 } })", () => {
+    const f: Fn = (t) => sum(t);
+    const j = jit(f);
+    const t: VValue = { a: { x: 1e16, y: 1 }, b: { x: -1e16, y: 1 } };
+    expectAgree("trace", j(t), f(t));
+    expectAgree("replay", j(t), f(t));
+  });
+
+  it("a result of -0 stays -0 (1/x tells): 1 / sum(-0) and 1 / dot(-1, 0)", () => {
+    const bySum: Fn = (x) => V.div(1, sum(x));
+    const byDot: Fn = (x, y) => V.div(1, dot(x, y));
+    const j = jit(bySum), k = jit(byDot);
+    expectAgree("sum: trace", j(1), bySum(1));
+    expectAgree("sum: replay", j(-0), bySum(-0));
+    expectAgree("dot: trace", k(1, 1), byDot(1, 1));
+    expectAgree("dot: replay", k(-1, 0), byDot(-1, 0));
+  });
+
+  it("a cotangent with an empty subtree where the input has a leaf: pullback(sqrt, { a: 0, b: 1 }).back({ a: {}, b: 1 })", () => {
+    // eager's own back({ b: 1 }), the same vector, leaves a out
+    const f: Fn = (x) => V.sqrt(x);
+    const x: VValue = { a: 0, b: 1 };
+    const u: VValue = { a: {}, b: 1 };
+    expectAgree("back", pullback(jit(f), x).back(u)[0], pullback(f, x).back(u)[0]!);
+  });
 });
