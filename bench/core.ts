@@ -42,6 +42,8 @@ export interface Workload {
   inputs: { [name: string]: Json };
   vgradForward: () => number;
   vgradGradient: () => { value: number; gradient: VValue[] };
+  /** The vgrad function and its arguments, for variants such as jit. */
+  vgrad: { f: (...args: VValue[]) => VValue; args: VValue[] };
   /** Returns the loss as a number (read with dataSync, inside tf.tidy). */
   tfjsForward: () => number;
   /** Returns the loss and the squared norm of all gradients (read inside tf.tidy). */
@@ -76,6 +78,7 @@ function scalarChain(tf: TF): Workload {
     description:
       "x ← x·w, x ← x + b, x ← tanh(x), repeated to 1000 operations on numbers (vgrad) / rank-0 tensors (tfjs); gradient with respect to x₀, w, b.",
     inputs: { ops: OPS, x0, w, b },
+    vgrad: { f: chain, args: [x0, w, b] },
     vgradForward: () => chain(x0, w, b) as number,
     vgradGradient: () => valueAndGradient(chain, x0, w, b),
     tfjsForward: () => tf.tidy(() => chainTf(args[0]!, args[1]!, args[2]!).dataSync()[0]!),
@@ -115,6 +118,7 @@ function elementwise(tf: TF): Workload {
     description:
       "A tree of 10 subtrees × 100 leaves (vgrad) / a 1000-vector (tfjs): sum(tanh(mul(t, t))); gradient with respect to t.",
     inputs: { t: flat },
+    vgrad: { f, args: [t] },
     vgradForward: () => f(t) as number,
     vgradGradient: () => valueAndGradient(f, t),
     tfjsForward: () => tf.tidy(() => fTf(arg).dataSync()[0]!),
@@ -160,6 +164,7 @@ function linComb(tf: TF): Workload {
     description:
       "l = Σᵢ cᵢ·tᵢ over 50 trees of 20 keys, loss ⟨l, l⟩ (vgrad: one linearCombination; tfjs: a [1,50]×[50,20] matMul); gradient with respect to all 50 coefficients and all 50 trees.",
     inputs: { c: coeffs, m: matrix },
+    vgrad: { f, args },
     vgradForward: () => f(...args) as number,
     vgradGradient: () => valueAndGradient(f, ...args),
     tfjsForward: () => tf.tidy(() => fTf(c, m).dataSync()[0]!),
@@ -237,6 +242,7 @@ function mlp(tf: TF): Workload {
     description:
       "Input 32, three tanh layers of 32 units, loss ‖h₃ − y‖², batch 1. vgrad: weights are trees keyed by unit names ({layer-l: {W: {in: {out: w}}, b: {out: b}}}), each layer one linearCombination of weight columns with get-read activations; tfjs: matMul + add + tanh. Gradient with respect to all 3 168 weights and biases.",
     inputs: { layers, x: xs, y: ys },
+    vgrad: { f: net, args: [params] },
     vgradForward: () => net(params) as number,
     vgradGradient: () => valueAndGradient(net, params),
     tfjsForward: () => tf.tidy(() => netTf(tfParams).dataSync()[0]!),

@@ -1,11 +1,12 @@
 import { InvalidArgumentError } from "commander";
 
-/** Parses a whole number >= min for commander, with a clear message. */
-export function intArg(min: number): (v: string) => number {
+/** Parses a whole number in [min, max] for commander, with a clear message. */
+export function intArg(min: number, max = Number.MAX_SAFE_INTEGER): (v: string) => number {
   return (v) => {
     const n = Number(v);
-    if (!/^\s*-?\d+\s*$/.test(v) || !Number.isSafeInteger(n) || n < min) {
-      throw new InvalidArgumentError(`expected a whole number >= ${min}, got "${v}"`);
+    if (!/^\s*-?\d+\s*$/.test(v) || !Number.isSafeInteger(n) || n < min || n > max) {
+      const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
+      throw new InvalidArgumentError(`expected a whole number ${range}, got "${v}"`);
     }
     return n;
   };

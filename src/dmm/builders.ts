@@ -126,7 +126,7 @@ export function layeredNetwork(config: LayeredConfig = {}): LayeredLayout {
   const types = config.types ?? ["accum", "norm", "dot", "compare"];
   if (!Number.isInteger(layers) || layers < 1) throw new RangeError(`layeredNetwork: layers must be an integer >= 1, got ${layers}`);
   if (!Number.isInteger(perType) || perType < 1) throw new RangeError(`layeredNetwork: perType must be an integer >= 1, got ${perType}`);
-  for (const t of types) if (TYPE_OF[t] === undefined) throw new RangeError(`layeredNetwork: unknown layer type "${t}" (use accum, norm, dot, compare)`);
+  for (const t of types) if (!Object.hasOwn(TYPE_OF, t)) throw new RangeError(`layeredNetwork: unknown layer type "${t}" (use accum, norm, dot, compare)`);
   const neurons: Record<string, NeuronType> = {
     timer: B.timer, input: B.input, eos: B.eos, const_1: B.const1,
   };

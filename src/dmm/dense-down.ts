@@ -49,6 +49,34 @@ export interface Compiled {
   w: Float64Array;
   /** Links [0, softCount) are soft (their gradient is wanted), the rest hard. */
   softCount: number;
+  /** The soft matrix `w` was read from. */
+  soft: VValue;
+}
+
+/**
+ * The link weights for `soft`, a matrix of the compiled one's structure: `c.w` when it
+ * is that matrix, else a copy with the soft part read from `soft` (a jit replay passes
+ * new weights in the same structure).
+ */
+export function linkWeights(c: Compiled, soft: VValue): Float64Array {
+  if (soft === c.soft || typeof soft === "number") return c.w;
+  const w = c.w.slice();
+  let l = 0;
+  for (const t in soft) {
+    const mt = soft[t]!;
+    if (typeof mt === "number") continue;
+    for (const f in mt) {
+      const mtf = mt[f]!;
+      if (typeof mtf === "number") continue;
+      for (const s in mtf) {
+        const links = mtf[s]!;
+        if (typeof links === "number") continue;
+        for (const sf in links) w[l++] = links[sf] as number;
+      }
+    }
+  }
+  if (l !== c.softCount) throw new RangeError(`downMovement: the soft matrix has ${l} links where ${c.softCount} were compiled`);
+  return w;
 }
 
 const cache = new WeakMap<object, WeakMap<object, Compiled>>();
@@ -67,7 +95,7 @@ function compile(soft: VValue, hard: VValue): Compiled {
     if (si === undefined) { sIndex.set(sk, (si = sources.length)); sources.push([s, sf]); }
     tgt[l] = ti; src[l] = si; w[l] = weight;
   });
-  return { targets, sources, tgt, src, w, softCount: softLinks.length };
+  return { targets, sources, tgt, src, w, softCount: softLinks.length, soft };
 }
 
 /** The compiled form of (soft, hard), cached per matrix object. */
@@ -139,13 +167,13 @@ function gather(values: ReadonlyArray<VValue | undefined>): Gathered | null {
 }
 
 /** Dense forward over flat source values, or null when one is nested. */
-export function denseForward(c: Compiled, values: ReadonlyArray<VValue | undefined>): VTree | null {
+export function denseForward(c: Compiled, values: ReadonlyArray<VValue | undefined>, w: Float64Array): VTree | null {
   const g = gather(values);
   if (g === null) return null;
   const { K, Y, exists, kStart, kList } = g;
   const T = c.targets.length;
   const X = new Float64Array(T * K), XP = new Uint8Array(T * K), touched = new Uint8Array(T);
-  const { tgt, src, w } = c;
+  const { tgt, src } = c;
   for (let l = 0; l < w.length; l++) {
     const j = src[l]!;
     if (!exists[j]) continue;
@@ -199,6 +227,7 @@ export function denseBackward(
   xbar: VValue,
   needSoft: boolean,
   needValues: boolean,
+  w: Float64Array,
 ): { softBar: SparseCotangent | null; valueBars: Array<VValue | undefined> } | null {
   const g = gather(values);
   if (g === null) return null;
@@ -226,7 +255,7 @@ export function denseBackward(
       }
     }
   }
-  const { tgt, src, w } = c;
+  const { tgt, src } = c;
   const WB = needSoft ? new Float64Array(c.softCount) : null;
   const YB = needValues ? new Float64Array(S * K) : null;
   const hasYB = new Uint8Array(S);

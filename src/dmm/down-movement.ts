@@ -9,12 +9,14 @@
  */
 import { apply, type Primitive } from "../ad/primitive.js";
 import { isPlain, Tracked, type Val } from "../ad/tracked.js";
-import { primal } from "../ad/stop-gradient.js";
+import { shapeOf } from "../ad/stop-gradient.js";
+import { holdsTracked } from "../ad/primitive.js";
+import { getVal } from "../ad/structural.js";
 import { get } from "../ops/access.js";
 import { axpyInto, dotP, getP } from "../vvalue/algebra.js";
 import { child, newTree, type MutableTree } from "../vvalue/tree.js";
 import type { VTree, VValue } from "../vvalue/types.js";
-import { compiled, denseBackward, denseForward, type Compiled } from "./dense-down.js";
+import { compiled, denseBackward, denseForward, linkWeights, type Compiled } from "./dense-down.js";
 
 interface Params {
   hard: VValue;
@@ -116,7 +118,7 @@ function softGradient(soft: VValue, xbar: VValue, y: VTree): VValue {
 }
 
 function forward(c: Compiled, soft: VValue, hard: VValue, values: ReadonlyArray<VValue | undefined>): VTree {
-  const dense = denseForward(c, values);
+  const dense = denseForward(c, values, linkWeights(c, soft));
   if (dense !== null) return dense;
   const y = outputsTree(c, values);
   const x = newTree();
@@ -125,16 +127,67 @@ function forward(c: Compiled, soft: VValue, hard: VValue, values: ReadonlyArray<
   return x;
 }
 
+/** The soft matrix's cotangent: `W̄[t][f][s][sf] = ⟨x̄[t][f], y[s][sf]⟩` (arguments: W, x̄, the values). */
+const softBarPrim: Primitive<Params> = {
+  name: "downMovementSoftBar",
+  impl: ([soft, g, ...values], { hard, c }) => backwardP(c, soft!, hard, g!, values, true, false).softBar!,
+  vjp: noSecondOrder,
+};
+
+/** The values' cotangents as one tree keyed by their index (arguments: W, x̄, the values). */
+const valueBarsPrim: Primitive<Params> = {
+  name: "downMovementValueBars",
+  impl: ([soft, g, ...values], { hard, c }) => {
+    const out = newTree();
+    backwardP(c, soft!, hard, g!, values, false, true).valueBars.forEach((v, j) => {
+      if (v !== undefined) out[String(j)] = v;
+    });
+    return out;
+  },
+  vjp: noSecondOrder,
+};
+
+function noSecondOrder(): never {
+  throw new TypeError("downMovement: gradients of gradients through a DMM's down movement are not supported");
+}
+
+/** The plain backward: the soft matrix's cotangent and the values' (those asked for). */
+function backwardP(
+  c: Compiled,
+  soft: VValue,
+  hard: VValue,
+  g: VValue,
+  vals: ReadonlyArray<VValue | undefined>,
+  needSoft: boolean,
+  needValues: boolean,
+): { softBar: VValue | undefined; valueBars: Array<VValue | undefined> } {
+  const dense = denseBackward(c, vals, g, needSoft, needValues, linkWeights(c, soft));
+  if (dense !== null) return { softBar: dense.softBar?.toVValue(), valueBars: dense.valueBars };
+  const y = outputsTree(c, vals);
+  const ybar = newTree();
+  backLinks(ybar, soft, g);
+  backLinks(ybar, hard, g);
+  const valueBars = c.sources.map(([s, sf], j) => (vals[j] === undefined ? undefined : getP(ybar, [s, sf])));
+  return { softBar: needSoft ? softGradient(soft, g, y) : undefined, valueBars };
+}
+
 const downPrim: Primitive<Params> = {
   name: "downMovement",
   impl: ([soft, ...values], { hard, c }) => forward(c, soft!, hard, values),
-  // The rule works on plain cotangents: a gradient of a gradient through a DMM's
-  // down movement is not supported.
   vjp: () => undefined,
-  vjpAll: (g, _ans, [soft, ...values], { hard, c }, needs) => {
+  vjpAll: (g, _ans, [soft, ...values], params, needs) => {
+    const { hard, c } = params;
     const needValues = needs.some((n, i) => n && i > 0);
+    if (holdsTracked(g) || holdsTracked(soft) || values.some(holdsTracked)) {
+      // recorded (under jit), through two operations of their own: first order only
+      const args = [soft!, g, ...values] as Val[];
+      const softBar = needs[0] ? apply(softBarPrim, args, params) : undefined;
+      const all = needValues ? apply(valueBarsPrim, args, params) : undefined;
+      const valueBars = values.map((v, j) => (all === undefined || v === undefined || !needs[j + 1] ? undefined : getVal(all, [String(j)])));
+      return [softBar, ...valueBars];
+    }
     const vals = values as Array<VValue | undefined>;
-    const dense = denseBackward(c, vals, g as VValue, needs[0]!, needValues);
+    const dense = denseBackward(c, vals, g as VValue, needs[0]!, needValues, linkWeights(c, soft as VValue));
     if (dense !== null) return [needs[0] ? dense.softBar! : undefined, ...dense.valueBars];
     const y = outputsTree(c, vals);
     const ybar = newTree();
@@ -168,7 +221,7 @@ export function downMovementP(soft: VValue, hard: VValue, y: VValue): VTree {
  */
 export function downMovement(soft: VValue, hard: VValue, y: VValue): VValue {
   if (isPlain(soft) && isPlain(y)) return downMovementP(soft, hard, y);
-  const c = compiled(primal(soft), hard);
+  const c = compiled(shapeOf(soft), hard);
   // read each linked source value; absent ones stay out of the argument list's effect
   const values = c.sources.map(([s, sf]) => readChild(readChild(y, s), sf));
   return apply(downPrim, [soft as Val, ...(values as Val[])], { hard, c }) as VValue;

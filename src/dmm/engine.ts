@@ -6,8 +6,7 @@ import type { VValue } from "../vvalue/types.js";
 import { downMovement } from "./down-movement.js";
 import { neuronOf, SELF, type Network } from "./network.js";
 import type { NeuronType, RunEnv } from "./neuron-type.js";
-import { Tracked } from "../ad/tracked.js";
-import { primal } from "../ad/stop-gradient.js";
+import { shapeOf } from "../ad/stop-gradient.js";
 import { child } from "../vvalue/tree.js";
 
 const EMPTY: VValue = Object.freeze(newTree());
@@ -21,7 +20,7 @@ function neuronInput(x: VValue, name: string, type: NeuronType): VValue {
   const fields = type.inputs;
   if (fields === undefined) return get(x, name);
   if (fields.length === 0) return EMPTY;
-  const px = x instanceof Tracked ? (x.plain ? (x.value as VValue) : primal(x)) : x;
+  const px = shapeOf(x); // which fields are present: structure only
   const xn = typeof px === "number" ? undefined : child(px, name);
   if (xn === undefined || typeof xn === "number") return EMPTY;
   const input: Record<string, VValue> = Object.create(TREE_PROTO);

@@ -1,7 +1,7 @@
 import { linksOf } from "./builders.js";
 import type { Network } from "./network.js";
 import { neuronOf, SELF } from "./network.js";
-import { primal } from "../ad/stop-gradient.js";
+import { shapeOf } from "../ad/stop-gradient.js";
 import type { NeuronType } from "./neuron-type.js";
 
 /**
@@ -19,7 +19,7 @@ export function liveNetwork(net: Network, outputName = "output"): Network {
   if (neuronOf(net, SELF) !== undefined || neuronOf(net, outputName) === undefined) return net;
   const sourcesOf = new Map<string, Set<string>>();
   // the structure of a tracked matrix is that of its plain value
-  for (const [t, , s] of [...linksOf(primal(net.soft)), ...linksOf(primal(net.hard))]) {
+  for (const [t, , s] of [...linksOf(shapeOf(net.soft)), ...linksOf(shapeOf(net.hard))]) {
     let set = sourcesOf.get(t);
     if (set === undefined) sourcesOf.set(t, (set = new Set()));
     set.add(s);

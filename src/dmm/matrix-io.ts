@@ -53,8 +53,9 @@ export function validateMatrix(m: VValue, net: Network, name = "matrix"): void {
 }
 
 /**
- * Parses a soft matrix from JSON text and validates it against `net`. Errors (malformed
- * JSON, non-numbers, non-finite weights, unknown neurons or fields) name the path.
+ * Parses a soft matrix from JSON text (a leading UTF-8 byte order mark is allowed) and
+ * validates it against `net`. Errors (malformed JSON, non-numbers, non-finite weights,
+ * unknown neurons or fields) name the path.
  *
  * @example
  * const { network } = layeredNetwork();
@@ -64,7 +65,7 @@ export function validateMatrix(m: VValue, net: Network, name = "matrix"): void {
 export function parseMatrix(text: string, net: Network, name = "matrix"): VValue {
   let m: VValue;
   try {
-    m = fromJSON(text, { name });
+    m = fromJSON(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, { name });
   } catch (e) {
     throw new MatrixError((e as Error).message);
   }

@@ -30,6 +30,8 @@ export interface JitOptions {
 export type Jitted<F> = F & {
   /** Programs compiled so far (one per input structure and mode). */
   readonly traces: number;
+  /** The programs compiled so far, for inspection (sizes, operations without flat kernels). */
+  readonly programs: () => Program[];
 };
 
 interface GradientProgram {
@@ -40,6 +42,8 @@ interface GradientProgram {
 
 interface Entry {
   forward?: Program;
+  /** The forward program's memory, reused by plain calls (kernels overwrite all they write). */
+  memory?: Float64Array;
   /** Gradient programs by the cotangent's layout key. */
   gradients: Map<string, GradientProgram>;
 }
@@ -50,7 +54,26 @@ interface CallParams {
   memory: { program: GradientProgram; M: Float64Array } | null;
 }
 
-const structureKey = (args: readonly VValue[]): string => args.map((a) => layoutOf(a).key).join("\u0001");
+/** Layout keys of trees already seen (trees are immutable, so a key never goes stale). */
+const keyCache = new WeakMap<object, string>();
+
+/** The structure of the arguments, checking each once (a tree seen before is not walked again). */
+function structureKey(args: readonly VValue[]): string {
+  let key = "";
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (typeof a === "number") key += "#\u0001";
+    else {
+      let k = keyCache.get(a);
+      if (k === undefined) {
+        validate(a, { name: `jit: argument ${i}` });
+        keyCache.set(a, (k = layoutOf(a).key));
+      }
+      key += k + "\u0001";
+    }
+  }
+  return key;
+}
 
 /** Everything one jitted function has compiled. */
 class Compiler {
@@ -119,12 +142,17 @@ class Compiler {
 
   /** A plain call: replay the forward program of this structure (trace it first if new). */
   call(args: VValue[]): VValue {
-    args.forEach((a, i) => validate(a, { name: `jit: argument ${i}` }));
     const key = structureKey(args);
     const e = this.entry(key);
     if (e.forward !== undefined) {
-      const M = e.forward.initial.slice();
-      if (this.replay(e.forward, args, M, 0, e.forward.kernels.length)) return readOutput(e.forward, M, 0);
+      // a plain call of this function from inside its own kernels would find the memory taken
+      const M = e.memory ?? e.forward.initial.slice();
+      e.memory = undefined;
+      try {
+        if (this.replay(e.forward, args, M, 0, e.forward.kernels.length)) return readOutput(e.forward, M, 0);
+      } finally {
+        e.memory = M;
+      }
     }
     const { program, value } = this.traceForward(args);
     e.forward = program;
@@ -163,7 +191,8 @@ class Compiler {
         return readOutput(gp.program, M, 0);
       }
     }
-    return this.call(args);
+    // the pullback will trace forward and reverse together: no forward program needed
+    return this.f(...args);
   }
 
   /** The pullback of a differentiated call, for a plain cotangent. */
@@ -252,5 +281,8 @@ export function jit<F extends (...args: any[]) => VValue>(f: F, options: JitOpti
     return fn.call(args);
   };
   Object.defineProperty(jitted, "traces", { get: () => fn.traces });
+  Object.defineProperty(jitted, "programs", {
+    value: () => [...fn.cache.values()].flatMap((e) => [...(e.forward ? [e.forward] : []), ...[...e.gradients.values()].map((g) => g.program)]),
+  });
   return jitted as unknown as Jitted<F>;
 }

@@ -10,6 +10,9 @@ import { layoutOf, unflatten, writeLeaves, type Layout } from "../vvalue/layout.
 import type { VValue } from "../vvalue/types.js";
 import { JitNode, type JitTrace, type PrimalRead } from "./trace.js";
 
+/** The region of an argument given as `undefined` (an operation's "absent"): no slots. */
+const ABSENT: Region = { layout: layoutOf({}), offset: -1 };
+
 /** Thrown by a replay whose values or structure differ from the trace's where that matters. */
 export class ReplayMismatch extends Error {}
 
@@ -30,6 +33,8 @@ export interface Program {
   readonly outputs: readonly Place[];
   /** Number of recorded operations that were lowered (for reports). */
   readonly operations: number;
+  /** Operations run through their plain implementation (no flat kernel), by name. */
+  readonly hosted: ReadonlyMap<string, number>;
 }
 
 /**
@@ -64,7 +69,8 @@ export function lower(trace: JitTrace, inputs: readonly JitNode[], outputs: read
     constants.push({ offset: r.offset, value: v });
     return r;
   };
-  const regionOfArg = (a: Val): Region => {
+  const regionOfArg = (a: Val | undefined): Region => {
+    if (a === undefined) return ABSENT;
     if (a instanceof JitNode && a.trace === trace) return regionOf.get(a)!;
     if (a instanceof Tracked) throw new Error("jit: a value of another trace reached a lowered operation");
     return constantRegion(a);
@@ -74,13 +80,16 @@ export function lower(trace: JitTrace, inputs: readonly JitNode[], outputs: read
   const kernels: Kernel[] = [];
   let split = 0;
   let operations = 0;
+  const hosted = new Map<string, number>();
   for (const node of tape) {
     if (!needed[node.index] || node.prim === null) continue;
     const args = node.args.map(regionOfArg);
     const out = place(layoutOf(node.value as VValue));
     regionOf.set(node, out);
     const site = { params: node.params, args, out };
-    kernels.push(node.prim.lower?.(site) ?? hostKernel(node.prim, site));
+    const kernel = node.prim.lower?.(site);
+    if (kernel === undefined) hosted.set(node.prim.name, (hosted.get(node.prim.name) ?? 0) + 1);
+    kernels.push(kernel ?? hostKernel(node.prim, site));
     operations++;
     if (node.index < splitAt) split = kernels.length;
   }
@@ -102,6 +111,7 @@ export function lower(trace: JitTrace, inputs: readonly JitNode[], outputs: read
     guards,
     outputs: outputs.map((o): Place => (o instanceof JitNode && o.trace === trace ? { region: regionOf.get(o)! } : { constant: o as VValue })),
     operations,
+    hosted,
   };
 }
 
@@ -112,7 +122,7 @@ export function lower(trace: JitTrace, inputs: readonly JitNode[], outputs: read
 function hostKernel(prim: Primitive<unknown>, site: { params: unknown; args: readonly Region[]; out: Region }): Kernel {
   const { params, args, out } = site;
   return (M) => {
-    const values = args.map((r) => unflatten(r.layout, M, r.offset));
+    const values = args.map((r) => (r === ABSENT ? undefined : unflatten(r.layout, M, r.offset))) as VValue[];
     const v = prim.impl(values, params);
     if (layoutOf(v).key !== out.layout.key) {
       throw new ReplayMismatch(`${prim.name}: its result has another structure than when it was traced`);

@@ -1,5 +1,9 @@
 /** The synthesis configuration: every knob, with defaults that work (see docs/synthesis.md). */
 import type { LayeredConfig, Sample } from "../dmm/index.js";
+import {
+  checkKeys, fail, parseJson, readArray, readBoolean, readChoice, readFinite, readInt, readNumber, readObject, readString,
+  type Path, type ReadContext,
+} from "./schema.js";
 
 /** Options of the OpenAI-ES gradient estimator (SPEC-DMM §7). */
 export interface EsConfig {
@@ -80,6 +84,31 @@ export function defaultCycles(text: string): number {
   return 10 * Array.from(text).length + 20;
 }
 
+/**
+ * Upper bounds of the settings that set a run's size: beyond them a run would not end
+ * in reasonable time or memory (the defaults are far below: 140 cycles, 5 layers × 2,
+ * 1500 + 150 per stage + 1000 steps).
+ */
+export const LIMITS = {
+  /** Cycles per training text (and per `vgrad dmm` run). */
+  cycles: 10_000,
+  /** Hidden layers of the layered network. */
+  layers: 16,
+  /** Neurons of each type per layer. */
+  perType: 8,
+  /** Steps of any one phase (and of `vgrad dmm train`). */
+  steps: 1_000_000,
+  /** Training texts. */
+  samples: 100,
+  /** ES: antithetic pairs per step. */
+  pairs: 10_000,
+  /** ES: worker threads. */
+  workers: 64,
+} as const;
+
+/** The hidden neuron types a layer can hold. */
+export const LAYER_TYPES = ["accum", "norm", "dot", "compare"] as const;
+
 /** The defaults; `defaultConfig({ seed: 7 })` overrides any of them. */
 export function defaultConfig(overrides: Partial<SynthConfig> = {}): SynthConfig {
   const base: SynthConfig = {
@@ -117,42 +146,139 @@ export function defaultConfig(overrides: Partial<SynthConfig> = {}): SynthConfig
   return cfg;
 }
 
-/** Throws a RangeError naming the first bad setting. */
+/**
+ * Checks every setting of a complete configuration: its type, its range, and that
+ * there is no unknown one. Throws a SchemaError (a RangeError) naming the first bad
+ * setting, e.g. `config.network.types[0] must be one of "accum", …, got the string "foo"`.
+ *
+ * @example
+ * validateConfig(defaultConfig()); // ok
+ */
 export function validateConfig(c: SynthConfig): void {
-  const int = (name: string, v: number, min: number) => {
-    if (!Number.isSafeInteger(v) || v < min) throw new RangeError(`${name} must be a whole number >= ${min}, got ${v}`);
+  readConfig(c, { name: "config", encoded: false }, [], false);
+}
+
+/**
+ * Reads the settings of a `--config` file: any subset of the fields of
+ * {@link SynthConfig} (and of its `network` and `es` sections; a sample's `cycles`
+ * defaults to {@link defaultCycles}), each checked. Throws a SchemaError naming the
+ * file and the bad field.
+ *
+ * @example
+ * parseConfigOverrides('{"baseSteps": 500, "network": {"layers": 2}}', "cfg.json"); // { baseSteps: 500, network: { layers: 2 } }
+ */
+export function parseConfigOverrides(text: string, name: string): Partial<SynthConfig> {
+  return readConfig(parseJson(text, name), { name, encoded: false }, [], true);
+}
+
+const CONFIG_KEYS = Object.keys(defaultConfigShape()) as Array<keyof SynthConfig>;
+
+function defaultConfigShape(): Record<keyof SynthConfig, true> {
+  return {
+    seed: true, method: true, samples: true, targetWeights: true, compat2022: true, network: true, initScale: true,
+    baseSteps: true, baseLr: true, baseLrEnd: true, baseLambda: true, stageSteps: true, stageLr: true, warmupSteps: true,
+    pruneFraction: true, lambdaStart: true, lambdaEnd: true, lambdaGrowth: true, acceptLoss: true, jumpFactor: true,
+    rescueFactor: true, cutFactor: true, patience: true, finalSteps: true, finalLr: true, finalLambda: true,
+    checkpointEvery: true, es: true,
   };
-  const num = (name: string, v: number, min: number, max = Infinity) => {
-    if (typeof v !== "number" || !Number.isFinite(v) || v < min || v > max) {
-      throw new RangeError(`${name} must be a finite number in [${min}, ${max}], got ${v}`);
-    }
+}
+
+/**
+ * Reads a configuration (or with `partial`, any subset of one) from parsed JSON,
+ * checking every field; used for `--config` files, checkpoints and `defaultConfig`.
+ */
+export function readConfig(raw: unknown, ctx: ReadContext, path: Path, partial: true): Partial<SynthConfig>;
+export function readConfig(raw: unknown, ctx: ReadContext, path: Path, partial: false): SynthConfig;
+export function readConfig(raw: unknown, ctx: ReadContext, path: Path, partial: boolean): Partial<SynthConfig>;
+export function readConfig(raw: unknown, ctx: ReadContext, path: Path, partial: boolean): Partial<SynthConfig> {
+  const o = readObject(raw, ctx, path);
+  checkKeys(o, CONFIG_KEYS, partial ? [] : CONFIG_KEYS, ctx, path);
+  const out: Record<string, unknown> = {};
+  const p = (k: string): Path => [...path, k];
+  const has = (k: string) => Object.hasOwn(o, k);
+  const int = (k: keyof SynthConfig, min: number, max?: number) => {
+    if (has(k)) out[k] = readInt(o[k], ctx, p(k), min, max);
   };
-  int("seed", c.seed, -(2 ** 53) + 1);
-  if (c.method !== "gradient" && c.method !== "es") throw new RangeError(`method must be "gradient" or "es", got "${c.method}"`);
-  if (!Array.isArray(c.samples) || c.samples.length === 0) throw new RangeError("at least one training text is needed");
-  for (const s of c.samples) {
-    if (typeof s.text !== "string" || s.text.length === 0) throw new RangeError("training texts must not be empty");
-    int(`cycles for "${s.text}"`, s.cycles, 1);
+  const num = (k: keyof SynthConfig, min: number, max = Infinity, minExclusive = false) => {
+    if (has(k)) out[k] = readFinite(o[k], ctx, p(k), min, max, minExclusive);
+  };
+  int("seed", -Number.MAX_SAFE_INTEGER);
+  if (has("method")) out["method"] = readChoice(o["method"], ctx, p("method"), ["gradient", "es"] as const);
+  if (has("samples")) {
+    const arr = readArray(o["samples"], ctx, p("samples"), LIMITS.samples);
+    if (arr.length === 0) fail(ctx, p("samples"), "must hold at least one training text");
+    out["samples"] = arr.map((x, i) => readSample(x, ctx, [...path, "samples", i], partial));
   }
-  int("targetWeights", c.targetWeights, 1);
-  int("network.layers", c.network.layers, 1);
-  int("network.perType", c.network.perType, 1);
-  num("initScale", c.initScale, 0);
-  int("baseSteps", c.baseSteps, 0);
-  int("stageSteps", c.stageSteps, 1);
-  int("finalSteps", c.finalSteps, 0);
-  for (const k of ["baseLr", "baseLrEnd", "stageLr", "finalLr"] as const) num(k, c[k], 0);
-  int("warmupSteps", c.warmupSteps, 0);
-  for (const k of ["baseLambda", "lambdaStart", "lambdaEnd", "finalLambda", "acceptLoss"] as const) num(k, c[k], 0);
-  num("pruneFraction", c.pruneFraction, 0, 0.9);
-  num("lambdaGrowth", c.lambdaGrowth, 1);
-  num("jumpFactor", c.jumpFactor, 1);
-  num("rescueFactor", c.rescueFactor, 1);
-  num("cutFactor", c.cutFactor, 1);
-  int("patience", c.patience, 1);
-  int("checkpointEvery", c.checkpointEvery, 1);
-  int("es.pairs", c.es.pairs, 1);
-  num("es.sigma", c.es.sigma, 0);
-  num("es.l2", c.es.l2, 0);
-  int("es.workers", c.es.workers, 0);
+  int("targetWeights", 1);
+  if (has("compat2022")) out["compat2022"] = readBoolean(o["compat2022"], ctx, p("compat2022"));
+  if (has("network")) out["network"] = readNetwork(o["network"], ctx, p("network"), partial);
+  num("initScale", 0);
+  int("baseSteps", 0, LIMITS.steps);
+  // a geometric decay needs a start above 0
+  num("baseLr", 0, Infinity, true);
+  num("baseLrEnd", 0);
+  num("baseLambda", 0);
+  int("stageSteps", 1, LIMITS.steps);
+  num("stageLr", 0);
+  int("warmupSteps", 0, LIMITS.steps);
+  num("pruneFraction", 0, 0.9);
+  num("lambdaStart", 0);
+  num("lambdaEnd", 0);
+  num("lambdaGrowth", 1);
+  num("acceptLoss", 0);
+  num("jumpFactor", 1);
+  num("rescueFactor", 1);
+  num("cutFactor", 1);
+  int("patience", 1, LIMITS.steps);
+  int("finalSteps", 0, LIMITS.steps);
+  num("finalLr", 0);
+  num("finalLambda", 0);
+  int("checkpointEvery", 1, LIMITS.steps);
+  if (has("es")) out["es"] = readEs(o["es"], ctx, p("es"), partial);
+  return out as Partial<SynthConfig>;
+}
+
+function readSample(raw: unknown, ctx: ReadContext, path: Path, partial: boolean): Sample {
+  const o = readObject(raw, ctx, path);
+  checkKeys(o, ["text", "cycles"], partial ? ["text"] : ["text", "cycles"], ctx, path);
+  const text = readString(o["text"], ctx, [...path, "text"]);
+  if (text.length === 0) fail(ctx, [...path, "text"], "must not be empty");
+  const cycles = Object.hasOwn(o, "cycles") ? o["cycles"] : defaultCycles(text);
+  const why = Object.hasOwn(o, "cycles") ? "" : ` (the default for a text of ${Array.from(text).length} characters; give a shorter text or cycles)`;
+  const n = readNumber(cycles, ctx, [...path, "cycles"]);
+  if (!Number.isSafeInteger(n) || n < 1 || n > LIMITS.cycles) {
+    fail(ctx, [...path, "cycles"], `must be a whole number from 1 to ${LIMITS.cycles}, got ${n}${why}`);
+  }
+  return { text, cycles: n };
+}
+
+function readNetwork(raw: unknown, ctx: ReadContext, path: Path, partial: boolean): SynthConfig["network"] {
+  const o = readObject(raw, ctx, path);
+  const keys = ["layers", "perType", "types"];
+  checkKeys(o, keys, partial ? [] : keys, ctx, path);
+  const out: Partial<Record<string, unknown>> = {};
+  if (Object.hasOwn(o, "layers")) out["layers"] = readInt(o["layers"], ctx, [...path, "layers"], 1, LIMITS.layers);
+  if (Object.hasOwn(o, "perType")) out["perType"] = readInt(o["perType"], ctx, [...path, "perType"], 1, LIMITS.perType);
+  if (Object.hasOwn(o, "types")) {
+    const arr = readArray(o["types"], ctx, [...path, "types"], LAYER_TYPES.length);
+    if (arr.length === 0) fail(ctx, [...path, "types"], `must name at least one of ${LAYER_TYPES.join(", ")}`);
+    const types = arr.map((t, i) => readChoice(t, ctx, [...path, "types", i], LAYER_TYPES));
+    types.forEach((t, i) => {
+      if (types.indexOf(t) !== i) fail(ctx, [...path, "types", i], `repeats "${t}"; each type appears once`);
+    });
+    out["types"] = types;
+  }
+  return out as SynthConfig["network"];
+}
+
+function readEs(raw: unknown, ctx: ReadContext, path: Path, partial: boolean): EsConfig {
+  const o = readObject(raw, ctx, path);
+  const keys = ["pairs", "sigma", "l2", "workers"];
+  checkKeys(o, keys, partial ? [] : keys, ctx, path);
+  const out: Partial<Record<string, unknown>> = {};
+  if (Object.hasOwn(o, "pairs")) out["pairs"] = readInt(o["pairs"], ctx, [...path, "pairs"], 1, LIMITS.pairs);
+  if (Object.hasOwn(o, "sigma")) out["sigma"] = readFinite(o["sigma"], ctx, [...path, "sigma"], 0);
+  if (Object.hasOwn(o, "l2")) out["l2"] = readFinite(o["l2"], ctx, [...path, "l2"], 0);
+  if (Object.hasOwn(o, "workers")) out["workers"] = readInt(o["workers"], ctx, [...path, "workers"], 0, LIMITS.workers);
+  return out as unknown as EsConfig;
 }

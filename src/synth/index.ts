@@ -1,12 +1,18 @@
-export { defaultConfig, validateConfig, defaultCycles, type SynthConfig, type EsConfig } from "./config.js";
-export { startSynthesis, synthesize, prereg, networkFor, type SynthState, type SynthHooks, type HistoryEntry, type StageRecord } from "./synthesize.js";
-export { train, lossAndGradient, type TrainOptions, type StepInfo } from "./train.js";
+export {
+  defaultConfig, validateConfig, parseConfigOverrides, defaultCycles, LIMITS, LAYER_TYPES, type SynthConfig, type EsConfig,
+} from "./config.js";
+export {
+  startSynthesis, synthesize, phaseSteps, prereg, networkFor, type SynthState, type SynthHooks, type HistoryEntry, type StageRecord,
+} from "./synthesize.js";
+export { encodeCheckpoint, decodeCheckpoint, assertState, CHECKPOINT_VERSION } from "./checkpoint.js";
+export { SchemaError, encodeNumbers, stripBom } from "./schema.js";
+export { train, lossAndGradient, firstNonFinite, NonFiniteError, type TrainOptions, type StepInfo } from "./train.js";
 export { esGradient, createEsPool, type EsPool, type EsOptions } from "./es.js";
 export { linkSaliency, salienceOrder, pruneLeastSalient, pruneSmallest, dropLinks } from "./saliency.js";
 export { initialWeights } from "./init.js";
 export { Rng } from "./random.js";
 export { reportMarkdown, scoreOn, GENERALIZATION_SET, type Score } from "./report.js";
 export { SPARSE20_2022 } from "./reference-2022.js";
-export { writeFileAtomic } from "./atomic-write.js";
+export { writeFileAtomic, removeStaleTempFiles, makeDirectory, checkWritableFile, NotAFileError } from "./atomic-write.js";
 export * from "./render-network.js";
 export * from "./render-training.js";

@@ -8,12 +8,13 @@
 import { adam, type AdamState } from "../optim/index.js";
 import { countLinks, detectorLoss, layeredNetwork, liveNetwork, withSoft, type Network } from "../dmm/index.js";
 import type { VValue } from "../vvalue/types.js";
+import { assertState } from "./checkpoint.js";
 import { defaultConfig, type SynthConfig } from "./config.js";
 import { esGradient, type EsPool } from "./es.js";
 import { initialWeights } from "./init.js";
 import { dropLinks, salienceOrder } from "./saliency.js";
 import { Rng } from "./random.js";
-import { lossAndGradient } from "./train.js";
+import { firstNonFinite, lossAndGradient, NonFiniteError } from "./train.js";
 
 /** One training step as recorded in the history. */
 export interface HistoryEntry {
@@ -40,9 +41,12 @@ export interface StageRecord {
   seconds: number;
 }
 
-/** The whole state of a run; JSON-serializable (the checkpoint). */
+/**
+ * The whole state of a run: the checkpoint (written by encodeCheckpoint, which keeps
+ * every number exact, and read back by decodeCheckpoint).
+ */
 export interface SynthState {
-  version: 1;
+  version: 2;
   config: SynthConfig;
   phase: "base" | "stage" | "final" | "done";
   stage: number;
@@ -64,6 +68,8 @@ export interface SynthState {
   phaseSeconds: number;
   baseSeconds: number;
   finalSeconds: number;
+  /** Wall time of the whole run so far, across interruptions (not part of any result). */
+  elapsedSeconds: number;
 }
 
 /** The layered network for a configuration (neurons and hard links). */
@@ -71,16 +77,48 @@ export function networkFor(config: SynthConfig): { network: Network; links: Retu
   return layeredNetwork(config.network);
 }
 
-/** A fresh run: seeded initial weights, base training ahead. */
+/**
+ * A fresh run: seeded initial weights, base training ahead (with `baseSteps: 0`, the
+ * base phase only measures the starting network, which the first stage is judged
+ * against). Throws a NonFiniteError when `initScale` is so large that a weight is
+ * infinite.
+ *
+ * @example
+ * const state = startSynthesis(defaultConfig({ seed: 7 }));
+ */
 export function startSynthesis(config: SynthConfig = defaultConfig()): SynthState {
   const { links } = networkFor(config);
   const soft = initialWeights(links, Rng.seeded(config.seed), config.initScale);
+  const bad = firstNonFinite(soft, "soft");
+  if (bad !== undefined) throw new NonFiniteError(`the initial weight ${bad.where} is ${bad.value} (initScale ${config.initScale} is too large)`);
   const weights = countLinks(soft);
   return {
-    version: 1, config, phase: config.baseSteps > 0 ? "base" : "stage", stage: 0, stepInPhase: 0, totalSteps: 0,
+    version: 2, config, phase: "base", stage: 0, stepInPhase: 0, totalSteps: 0,
     soft, adam: adam().init(soft), lambda: config.lambdaStart, fraction: config.pruneFraction, cut: 0, extended: false, protect: 0,
     accepted: { soft, prereg: Number.NaN, weights }, history: [], stages: [], phaseSeconds: 0, baseSeconds: 0, finalSeconds: 0,
+    elapsedSeconds: 0,
   };
+}
+
+/**
+ * How many steps the current phase has: `baseSteps`, `stageSteps` (twice that when a
+ * stage got its second helping), `finalSteps`; 0 when done.
+ *
+ * @example
+ * phaseSteps(startSynthesis(defaultConfig())); // 1500
+ */
+export function phaseSteps(state: SynthState): number {
+  const c = state.config;
+  switch (state.phase) {
+    case "base":
+      return c.baseSteps;
+    case "stage":
+      return state.extended ? 2 * c.stageSteps : c.stageSteps;
+    case "final":
+      return c.finalSteps;
+    default:
+      return 0;
+  }
 }
 
 /** The prereg loss of a soft matrix on the run's samples. */
@@ -104,7 +142,10 @@ export interface SynthHooks {
 }
 
 /**
- * Runs (or resumes) a synthesis until it is done or `shouldStop` says so.
+ * Runs (or resumes) a synthesis until it is done or `shouldStop` says so. The state is
+ * checked first (a SchemaError names a bad field). A loss, gradient, weight or Adam
+ * moment that becomes NaN or infinite stops the run with a NonFiniteError where it
+ * first appears; the state is then still the last finite one (checkpoint it).
  *
  * @example
  * // a small network and schedule (seconds); defaultConfig({ seed: 7 }) is the full run
@@ -118,11 +159,13 @@ export interface SynthHooks {
  * state.accepted.soft;          // the synthesized soft matrix
  */
 export async function synthesize(state: SynthState, hooks: SynthHooks = {}): Promise<SynthState> {
+  assertState(state);
   const { network } = networkFor(state.config);
   let last = Date.now();
   const tick = () => {
     const now = Date.now();
     state.phaseSeconds += (now - last) / 1000;
+    state.elapsedSeconds += (now - last) / 1000;
     last = now;
   };
   while (state.phase !== "done") {
@@ -133,8 +176,12 @@ export async function synthesize(state: SynthState, hooks: SynthHooks = {}): Pro
       hooks.onCheckpoint?.(state);
       return state;
     }
-    const boundary = await advance(state, network, hooks);
-    tick();
+    let boundary: boolean;
+    try {
+      boundary = await advance(state, network, hooks);
+    } finally {
+      tick();
+    }
     if (boundary || state.totalSteps % state.config.checkpointEvery === 0) hooks.onCheckpoint?.(state);
   }
   return state;
@@ -144,12 +191,10 @@ export async function synthesize(state: SynthState, hooks: SynthHooks = {}): Pro
 async function advance(state: SynthState, net: Network, hooks: SynthHooks): Promise<boolean> {
   const c = state.config;
   if (state.phase === "base") {
-    if (state.stepInPhase < c.baseSteps) {
-      const lr = c.baseLr * (c.baseLrEnd / c.baseLr) ** (state.stepInPhase / Math.max(1, c.baseSteps - 1));
-      return (await trainStep(state, net, lr, c.baseLambda, 0, hooks), false);
-    }
+    if (state.stepInPhase < c.baseSteps) return (await trainStep(state, net, baseLr(c, state.stepInPhase), c.baseLambda, 0, hooks), false);
+    const p = finiteLoss(state, prereg(c, net, state.soft), "after base training");
     state.baseSeconds = state.phaseSeconds;
-    state.accepted = { soft: state.soft, prereg: prereg(c, net, state.soft), weights: countLinks(state.soft) };
+    state.accepted = { soft: state.soft, prereg: p, weights: countLinks(state.soft) };
     hooks.onStage?.(state, null);
     beginStage(state, net);
     return true;
@@ -164,12 +209,33 @@ async function advance(state: SynthState, net: Network, hooks: SynthHooks): Prom
     if (state.stepInPhase < c.finalSteps) return (await trainStep(state, net, warm(c, c.finalLr, state), c.finalLambda, -1, hooks), false);
     state.finalSeconds = state.phaseSeconds;
     const p = prereg(c, net, state.soft);
-    // polishing only keeps what it improves
-    if (!(p > state.accepted.prereg)) state.accepted = { soft: state.soft, prereg: p, weights: countLinks(state.soft) };
+    // polishing only keeps what it improves (a NaN or infinite loss is no improvement)
+    if (p <= state.accepted.prereg) state.accepted = { soft: state.soft, prereg: p, weights: countLinks(state.soft) };
     state.phase = "done";
     return true;
   }
-  return false;
+  if (state.phase === "done") return false;
+  throw new RangeError(`synthesize: unknown phase "${String(state.phase)}"`);
+}
+
+/** The base learning rate at step k: a geometric decay from baseLr to baseLrEnd. */
+function baseLr(c: SynthConfig, k: number): number {
+  const x = k / Math.max(1, c.baseSteps - 1);
+  const lr = c.baseLr * (c.baseLrEnd / c.baseLr) ** x;
+  // the ratio overflows only for extreme settings; the same decay in logarithms then
+  return Number.isFinite(lr) ? lr : Math.exp(Math.log(c.baseLr) + x * (Math.log(c.baseLrEnd) - Math.log(c.baseLr)));
+}
+
+/** The loss, or a NonFiniteError saying where the run diverged. */
+function finiteLoss(state: SynthState, p: number, when: string): number {
+  if (!Number.isFinite(p)) throw new NonFiniteError(`training diverged: the prereg loss ${when} (step ${state.totalSteps}) is ${p}`);
+  return p;
+}
+
+/** The step about to be taken and its phase, for messages. */
+function where(state: SynthState): string {
+  const phase = state.phase === "base" ? "base training" : state.phase === "stage" ? `stage ${state.stage}` : "polishing";
+  return `training diverged at step ${state.totalSteps + 1} (${phase}, step ${state.stepInPhase + 1} of ${phaseSteps(state)})`;
 }
 
 /** The learning rate during a fresh Adam's warmup: a linear ramp to lr. */
@@ -226,7 +292,7 @@ function beginStage(state: SynthState, net: Network): void {
 
 function endStage(state: SynthState, net: Network, hooks: SynthHooks): void {
   const c = state.config;
-  const p = prereg(c, net, state.soft);
+  const p = finiteLoss(state, prereg(c, net, state.soft), `at the end of stage ${state.stage}`);
   const threshold = Math.max(c.acceptLoss, c.jumpFactor * state.accepted.prereg);
   const accepted = p <= threshold;
   if (!accepted && !state.extended && p <= c.rescueFactor * threshold) {
@@ -289,7 +355,15 @@ async function trainStep(
     pre = r.prereg;
     loss = r.loss;
   }
+  const at = where(state);
+  if (!Number.isFinite(pre) || !Number.isFinite(loss)) {
+    throw new NonFiniteError(`${at}: the loss is ${loss} (prereg ${pre}) at lr ${lr}`);
+  }
+  const bad = firstNonFinite(g, "gradient");
+  if (bad !== undefined) throw new NonFiniteError(`${at}: ${bad.where} is ${bad.value}`);
   const next = opt.step(state.soft, g, state.adam);
+  const badNext = firstNonFinite(next.params, "soft") ?? firstNonFinite(next.state.m, "adam.m") ?? firstNonFinite(next.state.v, "adam.v");
+  if (badNext !== undefined) throw new NonFiniteError(`${at}: Adam's update at lr ${lr} made ${badNext.where} ${badNext.value}`);
   state.soft = next.params;
   state.adam = next.state;
   state.stepInPhase += 1;

@@ -1,7 +1,43 @@
 /** Adam training of a DMM's soft matrix on the detector loss (SPEC-DMM §5). */
 import { adam, primal, valueAndGradient, type AdamState, type Optimizer } from "../index.js";
 import { detectorLoss, liveNetwork, withSoft, type LossOptions, type Network } from "../dmm/index.js";
+import { formatPath } from "../vvalue/json.js";
 import type { VValue } from "../vvalue/types.js";
+
+/**
+ * A loss, gradient, weight or optimizer moment became NaN or infinite: training
+ * diverged (a learning rate or initial scale too large), or a network's answers
+ * overflow. The message says where it first appeared.
+ */
+export class NonFiniteError extends Error {
+  override name = "NonFiniteError";
+}
+
+/**
+ * The first NaN or infinite leaf of a V-value, with its path (e.g.
+ * `soft.output["dict-1"].input.char`), or undefined when every leaf is finite.
+ *
+ * @example
+ * firstNonFinite({ a: { b: 1, c: NaN } }, "w"); // { where: "w.a.c", value: NaN }
+ */
+export function firstNonFinite(v: VValue, name: string): { where: string; value: number } | undefined {
+  // iterative, and the path is only spelled out for a leaf that is found: this runs
+  // on every training step
+  interface Step { key: string; up: Step | null }
+  const stack: Array<[VValue, Step | null]> = [[v, null]];
+  while (stack.length > 0) {
+    const [x, at] = stack.pop()!;
+    if (typeof x === "number") {
+      if (Number.isFinite(x)) continue;
+      const path: string[] = [];
+      for (let s = at; s !== null; s = s.up) path.unshift(s.key);
+      return { where: formatPath(name, path), value: x };
+    }
+    const keys = Object.keys(x);
+    for (let i = keys.length - 1; i >= 0; i--) stack.push([x[keys[i]!]!, { key: keys[i]!, up: at }]);
+  }
+  return undefined;
+}
 
 /** What one step reports: the losses before the update. */
 export interface StepInfo {
@@ -50,7 +86,8 @@ export function lossAndGradient(
 
 /**
  * Runs `steps` Adam steps on the soft matrix and returns the new matrix, the optimizer
- * state and the prereg loss before every step.
+ * state and the prereg loss before every step. Throws a NonFiniteError at the first
+ * step whose loss, gradient, new weights or Adam moments are not finite.
  *
  * @example
  * const { network, links } = layeredNetwork({ layers: 1, perType: 1 });
@@ -72,8 +109,16 @@ export function train(
   const prereg: number[] = [];
   for (let k = 1; k <= options.steps; k++) {
     const r = lossAndGradient(net, w, options);
+    if (!Number.isFinite(r.loss) || !Number.isFinite(r.prereg)) {
+      throw new NonFiniteError(`training diverged at step ${k}: the loss is ${r.loss} (prereg ${r.prereg})`);
+    }
+    const badGradient = firstNonFinite(r.gradient, "gradient");
+    if (badGradient !== undefined) throw new NonFiniteError(`training diverged at step ${k}: ${badGradient.where} is ${badGradient.value}`);
+    const next = opt.step(w, r.gradient, state);
+    const bad = firstNonFinite(next.params, "soft") ?? firstNonFinite(next.state.m, "adam.m") ?? firstNonFinite(next.state.v, "adam.v");
+    if (bad !== undefined) throw new NonFiniteError(`training diverged at step ${k}: Adam's update made ${bad.where} ${bad.value}`);
     prereg.push(r.prereg);
-    ({ params: w, state } = opt.step(w, r.gradient, state));
+    ({ params: w, state } = next);
     options.onStep?.({ step: k, prereg: r.prereg, loss: r.loss, regL1: r.regL1 });
   }
   return { soft: w, state, prereg };

@@ -3,8 +3,8 @@
  * `node --import tsx src/cli/main.ts ...` in the repository root. Bad input gives one
  * line on stderr, nothing on stdout, exit code 2, no stack trace, no partial file.
  */
-import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFile, spawnSync } from "node:child_process";
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -215,5 +215,137 @@ describe.concurrent("vgrad dmm (bad input): one line on stderr, exit 2", { timeo
     expectUsageError(await vgrad("dmm", "train", "--matrix", SPARSE20, "--steps", "1", "--json", "--save", join(dir, "out.json")));
     expect(readdirSync(dir)).toEqual(["out.json"]); // no temporary or partial file
     expect(readdirSync(join(dir, "out.json"))).toEqual([]);
+  });
+});
+
+/** Exit 3 (a non-finite number), one line on stderr, nothing on stdout (never a `null` result). */
+function expectNonFinite(r: Result, pattern: RegExp): void {
+  expect(r.code, r.stderr).toBe(3);
+  expect(r.stdout).toBe("");
+  expect(r.stderr.split("\n"), r.stderr).toHaveLength(2);
+  expect(r.stderr).not.toMatch(/\bat .*\.(ts|js):\d+|internal error|Error:/);
+  expect(r.stderr).toMatch(pattern);
+}
+
+/** The pid of a process that has ended. */
+function deadPid(): number {
+  return Number(spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" }).stdout);
+}
+
+/** vgrad with a timeout: a command that does not stop in time is killed and has code null. */
+function vgradWithin(ms: number, ...args: string[]): Promise<Result> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], { cwd: ROOT, timeout: ms }, (error, stdout, stderr) => {
+      resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : null, stdout, stderr });
+    });
+  });
+}
+
+describe.concurrent("vgrad and vgrad dmm without a subcommand; --version; --help", { timeout: 120_000 }, () => {
+  it("vgrad alone prints a short usage with every command and a runnable example", async () => {
+    const r = await vgrad();
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    const lines = r.stderr.trimEnd().split("\n");
+    expect(lines.length).toBeLessThanOrEqual(12);
+    for (const c of ["vgrad synth", "vgrad dmm run", "vgrad dmm loss", "vgrad dmm train", "--help", "--version"]) expect(r.stderr).toContain(c);
+    const example = /^Example: (npx vgrad .*)$/m.exec(r.stderr);
+    expect(example).not.toBeNull();
+    // the example runs, typed into a shell in a clone
+    const run = spawnSync("sh", ["-c", example![1]!], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout.split("\n")[0]).toBe("cycle\ty1\ty2");
+  });
+
+  it("vgrad dmm alone prints the dmm commands", async () => {
+    const r = await vgrad("dmm");
+    expect(r.code).toBe(2);
+    expect(r.stderr.trimEnd().split("\n").length).toBeLessThanOrEqual(12);
+    for (const c of ["vgrad dmm run", "vgrad dmm loss", "vgrad dmm train", "Example: npx vgrad dmm"]) expect(r.stderr).toContain(c);
+  });
+
+  it("--version prints package.json's version", async () => {
+    const { version } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string };
+    const r = await vgrad("--version");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`${version}\n`);
+  });
+
+  it("--help lists the exit codes", async () => {
+    const r = await vgrad("--help");
+    expect(r.stdout).toMatch(/^Exit codes:$/m);
+    expect(r.stdout).toMatch(/^ {2}3 +a loss or weight became NaN or infinite/m);
+  });
+});
+
+describe.concurrent("vgrad dmm train --save: a bad path is found before any training", { timeout: 120_000 }, () => {
+  // 10^6 steps would take hours: a check that came only after training would time out
+  const LONG = ["dmm", "train", "--matrix", SPARSE20, "--steps", "1000000", "--json", "--save"];
+  it.each([
+    ["", /cannot write --save "": the file name is empty/],
+    ["vgrad-test-newdir/", /cannot write --save "vgrad-test-newdir\/": it names a folder, not a file/],
+    ["vgrad-test-t.json/", /it names a folder, not a file/],
+    ...(existsSync("/proc/self") ? [["/proc/t.json", /cannot write --save "\/proc\/t\.json": cannot create a file in \/proc/] as [string, RegExp]] : []),
+  ])("--save %j", async (path, message) => {
+    expectUsageError(await vgradWithin(30_000, ...LONG, path), message);
+    expect(existsSync(join(ROOT, "vgrad-test-newdir"))).toBe(false);
+    expect(existsSync(join(ROOT, "vgrad-test-t.json"))).toBe(false);
+  });
+
+  it("a named pipe or a symbolic link at the target is refused and left alone", async () => {
+    const dir = join(tmp, "special");
+    mkdirSync(dir);
+    writeFileSync(join(dir, "real.json"), "{}");
+    symlinkSync(join(dir, "real.json"), join(dir, "link.json"));
+    expectUsageError(await vgradWithin(30_000, ...LONG, join(dir, "link.json")), /link\.json is a symbolic link, not a regular file; refusing to replace it/);
+    expect(lstatSync(join(dir, "link.json")).isSymbolicLink()).toBe(true);
+    if (spawnSync("mkfifo", [join(dir, "pipe")]).status === 0) {
+      expectUsageError(await vgradWithin(30_000, ...LONG, join(dir, "pipe")), /pipe is a named pipe, not a regular file/);
+      expect(lstatSync(join(dir, "pipe")).isFIFO()).toBe(true);
+    }
+  });
+
+  it("a temporary file an interrupted save left is removed by the next save", async () => {
+    const dir = join(tmp, "stale");
+    mkdirSync(dir);
+    const stale = `.trained.json.vgrad-${deadPid()}-1.tmp`;
+    writeFileSync(join(dir, stale), "{ half");
+    const r = await vgrad("dmm", "train", "--matrix", SPARSE20, "--steps", "1", "--cycles", "20", "--json", "--save", join(dir, "trained.json"));
+    expect(r.code, r.stderr).toBe(0);
+    expect(readdirSync(dir)).toEqual(["trained.json"]);
+  });
+});
+
+describe.concurrent("vgrad dmm: sizes are bounded, a BOM is accepted", { timeout: 120_000 }, () => {
+  it("--cycles and --steps beyond their bounds are refused at once", async () => {
+    expectUsageError(await vgradWithin(30_000, "dmm", "run", "--network", "handcrafted", "--text", "ab", "--cycles", "100000000"), /--cycles <n>' argument '100000000' is invalid\. expected a whole number from 1 to 10000/);
+    expectUsageError(await vgradWithin(30_000, "dmm", "train", "--matrix", SPARSE20, "--steps", "100000000"), /--steps <k>' argument '100000000' is invalid/);
+  });
+
+  it("a matrix file starting with a UTF-8 byte order mark is read", async () => {
+    const f = write("bom.json", `\uFEFF${readFileSync(join(ROOT, SPARSE20), "utf8")}`);
+    const plain = json(await vgrad("dmm", "loss", "--matrix", SPARSE20, "--text", "test string.", "--cycles", "140", "--json"));
+    expect(json(await vgrad("dmm", "loss", "--matrix", f, "--text", "test string.", "--cycles", "140", "--json"))).toEqual(plain);
+  });
+});
+
+describe.concurrent("vgrad dmm: non-finite results give exit 3, never `null`", { timeout: 120_000 }, () => {
+  // sparse20's weights × 1e200: finite, but the network's products overflow
+  const huge = () =>
+    write("huge.json", JSON.stringify(JSON.parse(readFileSync(join(ROOT, SPARSE20), "utf8"), (_k, v) => (typeof v === "number" ? v * 1e200 : v))));
+
+  it("loss", async () => {
+    expectNonFinite(await vgrad("dmm", "loss", "--matrix", huge(), "--text", "test string.", "--cycles", "140", "--json"), /^vgrad: the prereg loss is (NaN|-?Infinity): the weights are too large/);
+  });
+
+  it("run", async () => {
+    expectNonFinite(await vgrad("dmm", "run", "--matrix", huge(), "--text", "test string.", "--cycles", "140", "--json"), /^vgrad: the answer at cycle \d+ is \[.*(NaN|Infinity).*\]: the weights are too large/);
+  });
+
+  it("train with a huge learning rate: stops at the first non-finite loss and saves nothing", async () => {
+    const save = join(tmp, "diverged.json");
+    const r = await vgrad("dmm", "train", "--matrix", SPARSE20, "--steps", "5", "--cycles", "40", "--lr", "1e300", "--json", "--save", save);
+    expectNonFinite(r, /^vgrad: training diverged at step 2: the loss is/);
+    expect(existsSync(save)).toBe(false);
   });
 });

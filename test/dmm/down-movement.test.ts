@@ -124,7 +124,7 @@ for (const nested of [false, true]) {
           const ys = (c.y as Record<string, Record<string, VValue>>)[s];
           return ys !== undefined && Object.prototype.hasOwnProperty.call(ys, sf) ? ys[sf] : undefined;
         });
-        expect(denseForward(comp, values) === null, `seed ${seed}`).toBe(nested);
+        expect(denseForward(comp, values, comp.w) === null, `seed ${seed}`).toBe(nested);
       }
     });
 

@@ -103,3 +103,9 @@ describe("layeredNetwork", () => {
     expect(() => layeredNetwork({ types: ["accum", "softmax"] })).toThrow(/softmax/);
   });
 });
+
+describe("layeredNetwork rejects inherited type names", () => {
+  it.each(["toString", "__proto__", "constructor"])("%s", (t) => {
+    expect(() => layeredNetwork({ types: [t] })).toThrow(/unknown layer type/);
+  });
+});
