@@ -4,10 +4,8 @@
  * node), compute the result one level down (recursively, for outer traces), and
  * record a node whose vjp calls the rule once per argument that needs a cotangent.
  */
-import { TREE_PROTO } from "../vvalue/tree.js";
-import type { VValue } from "../vvalue/types.js";
-import { child, numberPart } from "../vvalue/tree.js";
-import { NUMBER_KEY } from "../vvalue/types.js";
+import { child, numberPart, TREE_PROTO } from "../vvalue/tree.js";
+import { NUMBER_KEY, type VValue } from "../vvalue/types.js";
 import { SparseCotangent } from "./cotangent.js";
 import { getVal } from "./structural.js";
 import { skeletonAt, unflatten, writeLeaves, type Layout } from "../vvalue/layout.js";
@@ -42,6 +40,13 @@ export interface Primitive<P = undefined> {
    * one, jit calls `impl` on rebuilt values (correct, slower).
    */
   lower?(at: KernelSite<P>): Kernel;
+  /**
+   * For jit, when the result's leaves are, in order, a contiguous run of one
+   * argument's (a read at a path, an embedding): that run's offset in memory. The
+   * result then shares the argument's slots and needs no kernel (values are never
+   * written twice, so sharing is safe).
+   */
+  alias?(at: Omit<KernelSite<P>, "out"> & { readonly out: { readonly layout: Layout } }): number | undefined;
 }
 
 /** A compiled step of a flat program: reads and writes the program's memory. */

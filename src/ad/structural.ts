@@ -9,7 +9,8 @@ import type { VValue } from "../vvalue/types.js";
 import { EmbeddedCotangent } from "./cotangent.js";
 import { apply, holdsTracked, type Primitive } from "./primitive.js";
 import type { Val } from "./tracked.js";
-import { copyKernel, gatherKernel, subtreeKernel, zipKernel } from "./kernels.js";
+import { copyKernel, firstSlot, gatherKernel, subtreeKernel, zipKernel } from "./kernels.js";
+import { skeletonAt } from "../vvalue/layout.js";
 
 /** `a + b` on the union of key paths. */
 export const addPrim: Primitive = {
@@ -30,6 +31,10 @@ export const getPrim: Primitive<readonly string[]> = {
   impl: ([v], path) => getP(v!, path),
   vjp: (_i, g, _ans, _args, path) => (holdsTracked(g) ? embedVal(path, g) : new EmbeddedCotangent(path, g as VValue)),
   lower: (at) => subtreeKernel(at, at.params),
+  alias: ({ args: [v], params: path }) => {
+    const s = skeletonAt(v!.layout.skeleton, path);
+    return s === undefined ? undefined : v!.offset + firstSlot(s);
+  },
 };
 
 /** `v` at `path` for a value that may be tracked (recorded as one read). */
@@ -43,6 +48,7 @@ export const embedPrim: Primitive<readonly string[]> = {
   impl: ([v], path) => atPath(path, v!),
   vjp: (_i, g, _ans, _args, path) => getVal(g, path),
   lower: (at) => copyKernel(at),
+  alias: ({ args: [v] }) => v!.offset, // the same leaves in the same order
 };
 
 /** `embed(path, v)` for a value that may be tracked. */
@@ -56,6 +62,7 @@ const projectPrim: Primitive<VValue> = {
   impl: ([g], x) => projectOntoP(g!, x),
   vjp: (_i, h, _ans, _args, x) => projectVal(h, x),
   lower: (at) => gatherKernel(at),
+  alias: ({ args: [g], out }) => (g!.layout.key === out.layout.key ? g!.offset : undefined),
 };
 
 /** `g` restricted to the key paths of the plain value `x`, with `x`'s kind. */

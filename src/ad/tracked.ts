@@ -8,7 +8,7 @@
  * of an inner trace may wrap a tracked value of an outer one, which is how a
  * gradient inside a differentiated function is itself differentiated.
  */
-import type { VValue } from "../vvalue/types.js";
+import { TRACKED, type VValue } from "../vvalue/types.js";
 import type { SparseCotangent } from "./cotangent.js";
 import type { Primitive } from "./primitive.js";
 import { getVal as readProperty } from "./structural.js";
@@ -48,9 +48,6 @@ export type Val = VValue | Tracked;
 
 /** Maps a cotangent of a node's value to cotangents of its parents (undefined = zero). */
 export type NodeVjp = (g: Val) => Array<Val | SparseCotangent | undefined>;
-
-/** The brand vvalue's helpers recognise tracked values by (they cannot import src/ad). */
-export const TRACKED: unique symbol = Symbol.for("vgrad.tracked") as never;
 
 /**
  * A value recorded on a trace. `value` is what it stands for one trace level down:

@@ -5,7 +5,7 @@ import { Command, Option } from "commander";
 import {
   checkWritableFile, createEsPool, decodeCheckpoint, defaultConfig, defaultCycles, encodeCheckpoint, LIMITS, makeDirectory,
   NonFiniteError, parseConfigOverrides, removeStaleTempFiles, renderNetworkSvg, renderTrainingSvg, reportMarkdown,
-  startSynthesis, synthesize, writeFileAtomic, type SynthConfig, type SynthState,
+  startSynthesis, synthesize, writeFileAtomic, type NetworkMatrix, type SynthConfig, type SynthState,
 } from "../synth/index.js";
 import { layeredNetwork } from "../dmm/index.js";
 import { toJSON } from "../vvalue/json.js";
@@ -188,7 +188,7 @@ async function writeOutputs(dir: string, state: SynthState, commandLine: string,
   const hard = layeredNetwork(state.config.network).network.hard;
   writeFileAtomic(
     join(dir, "network.svg"),
-    await renderNetworkSvg(soft as Record<string, any>, { hard: hard as Record<string, any>, title: `Synthesized network (${state.accepted.weights} soft weights)` }),
+    await renderNetworkSvg(soft as NetworkMatrix, { hard: hard as NetworkMatrix, title: `Synthesized network (${state.accepted.weights} soft weights)` }),
   );
   writeFileAtomic(join(dir, "training.svg"), await renderTrainingSvg(state.history, { title: "Loss and size over training steps" }));
 }

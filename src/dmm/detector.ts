@@ -1,7 +1,6 @@
 /** Reading the duplicate detector's answers and the lockstep loss (SPEC-DMM §5). */
-import { TREE_PROTO } from "../vvalue/tree.js";
+import { numberPart, TREE_PROTO } from "../vvalue/tree.js";
 import { dot, get, l1Norm, scale, sub, add } from "../index.js";
-import { numberPart } from "../vvalue/tree.js";
 import { getP } from "../vvalue/algebra.js";
 import type { VValue } from "../vvalue/types.js";
 import { run } from "./engine.js";

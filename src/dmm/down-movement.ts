@@ -16,6 +16,7 @@ import { get } from "../ops/access.js";
 import { axpyInto, dotP, getP } from "../vvalue/algebra.js";
 import { child, newTree, type MutableTree } from "../vvalue/tree.js";
 import type { VTree, VValue } from "../vvalue/types.js";
+import { downKernel, softBarKernel, valueBarsKernel } from "./down-kernels.js";
 import { compiled, denseBackward, denseForward, linkWeights, type Compiled } from "./dense-down.js";
 
 interface Params {
@@ -132,6 +133,7 @@ const softBarPrim: Primitive<Params> = {
   name: "downMovementSoftBar",
   impl: ([soft, g, ...values], { hard, c }) => backwardP(c, soft!, hard, g!, values, true, false).softBar!,
   vjp: noSecondOrder,
+  lower: softBarKernel,
 };
 
 /** The values' cotangents as one tree keyed by their index (arguments: W, x̄, the values). */
@@ -145,6 +147,7 @@ const valueBarsPrim: Primitive<Params> = {
     return out;
   },
   vjp: noSecondOrder,
+  lower: valueBarsKernel,
 };
 
 function noSecondOrder(): never {
@@ -174,6 +177,7 @@ function backwardP(
 const downPrim: Primitive<Params> = {
   name: "downMovement",
   impl: ([soft, ...values], { hard, c }) => forward(c, soft!, hard, values),
+  lower: downKernel,
   vjp: () => undefined,
   vjpAll: (g, _ans, [soft, ...values], params, needs) => {
     const { hard, c } = params;

@@ -1,13 +1,11 @@
 /** The two-stroke engine: one cycle = down movement, then up movement. */
-import { TREE_PROTO } from "../vvalue/tree.js";
+import { child, newTree, TREE_PROTO } from "../vvalue/tree.js";
 import { get } from "../ops/access.js";
-import { newTree } from "../vvalue/tree.js";
 import type { VValue } from "../vvalue/types.js";
 import { downMovement } from "./down-movement.js";
 import { neuronOf, SELF, type Network } from "./network.js";
 import type { NeuronType, RunEnv } from "./neuron-type.js";
 import { shapeOf } from "../ad/stop-gradient.js";
-import { child } from "../vvalue/tree.js";
 
 const EMPTY: VValue = Object.freeze(newTree());
 

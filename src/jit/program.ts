@@ -84,7 +84,13 @@ export function lower(trace: JitTrace, inputs: readonly JitNode[], outputs: read
   for (const node of tape) {
     if (!needed[node.index] || node.prim === null) continue;
     const args = node.args.map(regionOfArg);
-    const out = place(layoutOf(node.value as VValue));
+    const layout = layoutOf(node.value as VValue);
+    const shared = node.prim.alias?.({ params: node.params, args, out: { layout } });
+    if (shared !== undefined) {
+      regionOf.set(node, { layout, offset: shared });
+      continue;
+    }
+    const out = place(layout);
     regionOf.set(node, out);
     const site = { params: node.params, args, out };
     const kernel = node.prim.lower?.(site);

@@ -1,7 +1,6 @@
-import { l1Norm } from "../ops/reductions.js";
+import { l1Norm, sum } from "../ops/reductions.js";
 import { scale } from "../ops/linear.js";
 import { square } from "../ops/leafwise.js";
-import { sum } from "../ops/reductions.js";
 import type { VValue } from "../vvalue/types.js";
 
 /**

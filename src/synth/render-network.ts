@@ -117,6 +117,9 @@ function isObject(x: unknown): x is Record<string, unknown> {
 
 const CONTROL_ESCAPES: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
 
+// eslint-disable-next-line no-control-regex -- control characters are what it matches
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/g;
+
 /**
  * Text for an HTML-like label: XML entities for the markup characters, visible
  * escapes (`\n`, `\x01`) for control characters (which XML forbids), U+FFFD for
@@ -126,7 +129,7 @@ const CONTROL_ESCAPES: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t"
 export function escapeHtmlLabel(s: string): string {
   return s
     .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD")
-    .replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => CONTROL_ESCAPES[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`)
+    .replace(CONTROL_CHARACTERS, (c) => CONTROL_ESCAPES[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`)
     // Graphviz expands \N, \G, \E, ... even inside HTML-like labels; "\\" stands for "\".
     .replace(/\\/g, "\\\\")
     .replace(/&/g, "&amp;")

@@ -36,27 +36,13 @@ export function hasKey(t: VTree, key: string): boolean {
   return hasOwnProperty.call(t, key);
 }
 
-/**
- * Sets `t[key] = v` as an own data property even for `"__proto__"` on a tree that
- * has `Object.prototype` (user input); vgrad's own trees take plain assignment.
- */
-export function setChild(t: MutableTree, key: string, v: VValue): void {
-  if (key === "__proto__" && Object.getPrototypeOf(t) === Object.prototype) {
-    Object.defineProperty(t, key, { value: v, enumerable: true, writable: true, configurable: true });
-  } else {
-    t[key] = v;
-  }
-}
-
 /** The scalar part of a V-value: `x` for a number, `t[":number"]` (or 0) for a tree. */
 export function numberPart(v: VValue): number {
-  if (typeof v === "number") return v;
-  const n = child(v, NUMBER_KEY);
-  if (n === undefined) return 0;
-  return typeof n === "number" ? n : numberPart(n);
-}
-
-/** Whether `v` is a (non-number) tree. */
-export function isTree(v: VValue): v is VTree {
-  return typeof v !== "number";
+  let cur = v;
+  while (typeof cur !== "number") {
+    const n = child(cur, NUMBER_KEY);
+    if (n === undefined) return 0;
+    cur = n;
+  }
+  return cur;
 }

@@ -13,3 +13,10 @@ export interface VTree {
 
 /** The reserved key that holds a tree's scalar part. */
 export const NUMBER_KEY = ":number";
+
+/**
+ * The brand of tracked values (the AD layer sets `[TRACKED] = true` on their
+ * prototype), so that the plain helpers can name one without importing the AD layer.
+ * A registered symbol: two copies of vgrad in one program agree on it.
+ */
+export const TRACKED = Symbol.for("vgrad.tracked");

@@ -22,7 +22,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, it } from "vitest";
 import { projectExamples } from "./examples.js";
 import { prepareExamples, type Prepared } from "./pipeline.js";
 import { runModule } from "./run.js";
