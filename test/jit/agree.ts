@@ -45,6 +45,8 @@ export function mismatch(actual: unknown, expected: VValue, rtol = RTOL): string
 export function expectAgree(what: string, actual: unknown, expected: VValue, context = ""): void {
   const d = mismatch(actual, expected);
   if (d !== null) {
-    throw new Error(`${what}: ${d}\n  jit:   ${show(actual)}\n  eager: ${show(expected)}${context ? `\n${context}` : ""}`);
+    throw new Error(
+      `${what}: ${d}\n  jit:   ${show(actual)}\n  eager: ${show(expected)}${context ? `\n${context}` : ""}`,
+    );
   }
 }

@@ -6,7 +6,17 @@
 import fc from "fast-check";
 import * as V from "../../src/index.js";
 import { leafArb } from "../../src/testing/index.js";
-import { OPS, programArb, renderProgram, resolve, run, show, vgradBackend, type Program, type Step } from "../model/programs.js";
+import {
+  OPS,
+  programArb,
+  renderProgram,
+  resolve,
+  run,
+  show,
+  vgradBackend,
+  type Program,
+  type Step,
+} from "../model/programs.js";
 import { relabelArb } from "./relabel.js";
 
 /** Leaves with zeros and ties, and now and then one that over- or underflows. */
@@ -56,7 +66,10 @@ export interface Functions {
 }
 
 export function functionsOf(c: Case): Functions {
-  const steps = resolve(c.program, c.inputs.map((v) => typeof v === "number"));
+  const steps = resolve(
+    c.program,
+    c.inputs.map((v) => typeof v === "number"),
+  );
   const n = c.inputs.length;
   const registers: Fn = (...xs) => {
     const regs = run(vgradBackend, steps, xs);

@@ -11,7 +11,25 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import * as V from "../../src/index.js";
-import { add, checkpoint, defineOp, dot, get, gradient, jit, mul, neg, primal, pullback, scale, stopGradient, sum, tanh, valueAndGradient, type VValue } from "../../src/index.js";
+import {
+  add,
+  checkpoint,
+  defineOp,
+  dot,
+  get,
+  gradient,
+  jit,
+  mul,
+  neg,
+  primal,
+  pullback,
+  scale,
+  stopGradient,
+  sum,
+  tanh,
+  valueAndGradient,
+  type VValue,
+} from "../../src/index.js";
 import { leafArb, vvalueArb } from "../../src/testing/index.js";
 import { show } from "../model/programs.js";
 import { expectAgree } from "./agree.js";
@@ -248,7 +266,10 @@ describe("a new structure traces again", () => {
   const shape = { maxDepth: 3, maxKeys: 3, leaf: hostileLeaf, treesUnderNumberKey: true };
   /** Another input of the same kind (number or tree), the same structure or not. */
   const otherArb = (v: VValue): fc.Arbitrary<VValue> =>
-    fc.oneof(relabelArb(v, hostileLeaf), vvalueArb(shape).filter((w) => (typeof w === "number") === (typeof v === "number")));
+    fc.oneof(
+      relabelArb(v, hostileLeaf),
+      vvalueArb(shape).filter((w) => (typeof w === "number") === (typeof v === "number")),
+    );
 
   it("random programs on inputs of another structure give eager's result; traces counts programs", () => {
     const arb = caseArb().chain((c) => fc.tuple(fc.constant(c), fc.tuple(...c.inputs.map(otherArb))));
@@ -305,31 +326,39 @@ describe("a new structure traces again", () => {
 
   it("maxStructures bounds the cache: the least recently used structure is dropped", () => {
     const f: Fn = (t) => sum(tanh(t));
-    const s1 = { a: 1 }, s2 = { b: 1 }, s3 = { c: 1 };
+    const s1 = { a: 1 },
+      s2 = { b: 1 },
+      s3 = { c: 1 };
     const j = jit(f, { maxStructures: 2 });
     const call = (x: VValue) => expectAgree(show(x), j(x), f(x));
-    call(s1); call(s2);
+    call(s1);
+    call(s2);
     expect(j.traces).toBe(2);
     call({ a: 2 }); // s1 replayed: now the most recently used
     expect(j.traces).toBe(2);
     call(s3); // drops s2
     expect(j.traces).toBe(3);
-    call({ a: 3 }); call({ c: -1 });
+    call({ a: 3 });
+    call({ c: -1 });
     expect(j.traces).toBe(3);
     call({ b: 0.5 }); // s2 was dropped: traced again
     expect(j.traces).toBe(4);
     const one = jit(f, { maxStructures: 1 });
-    one(s1); one(s2); one(s1);
+    one(s1);
+    one(s2);
+    one(s1);
     expect(one.traces).toBe(3);
   });
 });
 
 describe("nesting", () => {
   /** Σᵢ ⟨∇ᵢ f(xs), wᵢ⟩: a scalar function of the gradient. */
-  const gradientDot = (f: Fn, ws: VValue[]): Fn => (...xs) => {
-    const gs = gradient(f, ...xs);
-    return gs.map((g, i) => dot(g, ws[i]!)).reduce((s, d) => add(s, d), 0 as VValue);
-  };
+  const gradientDot =
+    (f: Fn, ws: VValue[]): Fn =>
+    (...xs) => {
+      const gs = gradient(f, ...xs);
+      return gs.map((g, i) => dot(g, ws[i]!)).reduce((s, d) => add(s, d), 0 as VValue);
+    };
   const slowRuns = { seed: SEED, numRuns: 80 };
 
   it("second order: the gradient of a gradient of a jitted function equals eager's", () => {
@@ -366,7 +395,10 @@ describe("nesting", () => {
     fc.assert(
       fc.property(caseArb(4), (c) => {
         const { scalar, registers, describe } = functionsOf(c);
-        const compose = (s: Fn, r: Fn): Fn => (...xs) => add(s(...xs.map((x) => scale(0.5, x))), sum(tanh(r(...xs))));
+        const compose =
+          (s: Fn, r: Fn): Fn =>
+          (...xs) =>
+            add(s(...xs.map((x) => scale(0.5, x))), sum(tanh(r(...xs))));
         const inner = jit(scalar);
         const innerTree = jit(registers);
         inner(...c.inputs); // compiled on its own first
@@ -453,7 +485,8 @@ describe("minimal cases of the properties' counterexamples", () => {
   it("a result of -0 stays -0 (1/x tells): 1 / sum(-0) and 1 / dot(-1, 0)", () => {
     const bySum: Fn = (x) => V.div(1, sum(x));
     const byDot: Fn = (x, y) => V.div(1, dot(x, y));
-    const j = jit(bySum), k = jit(byDot);
+    const j = jit(bySum),
+      k = jit(byDot);
     expectAgree("sum: trace", j(1), bySum(1));
     expectAgree("sum: replay", j(-0), bySum(-0));
     expectAgree("dot: trace", k(1, 1), byDot(1, 1));

@@ -12,7 +12,8 @@ const own = (t: object): string[] => Object.keys(t);
 /** A tree with `entries` as own data properties (safe for "__proto__"), with `proto`. */
 function makeTree(entries: ReadonlyArray<readonly [string, VValue]>, proto: object | null): VValue {
   const t = Object.create(proto) as Record<string, VValue>;
-  for (const [k, v] of entries) Object.defineProperty(t, k, { value: v, enumerable: true, writable: true, configurable: true });
+  for (const [k, v] of entries)
+    Object.defineProperty(t, k, { value: v, enumerable: true, writable: true, configurable: true });
   return t as VValue;
 }
 
@@ -71,7 +72,6 @@ export function relabelArb(v: VValue, leaf: fc.Arbitrary<number>): fc.Arbitrary<
  * keys in order and kinds (leaf values and prototypes left out).
  */
 export function structureKey(args: readonly VValue[]): string {
-  const skeleton = (x: VValue): unknown =>
-    typeof x === "number" ? "#" : own(x).map((k) => [k, skeleton(x[k]!)]);
+  const skeleton = (x: VValue): unknown => (typeof x === "number" ? "#" : own(x).map((k) => [k, skeleton(x[k]!)]));
   return JSON.stringify(args.map(skeleton));
 }
