@@ -16,10 +16,20 @@ export function leafwiseKernel(site: KernelSite<unknown>, f: (x: number) => numb
 
 /** Each slot of `out`, its slot in `r` by path, or -1 where `r` has no leaf there. */
 export function slotMap(out: Region, r: Region): Int32Array {
+  if (out.layout === r.layout || out.layout.key === r.layout.key) return identity(out.layout.size);
   const byPath = slotsByPath(r.layout);
   const keys = pathKeys(out.layout);
   const m = new Int32Array(keys.length);
   for (let i = 0; i < keys.length; i++) m[i] = byPath.get(keys[i]!) ?? -1;
+  return m;
+}
+
+const identities: Int32Array[] = [];
+
+/** 0, 1, …, n-1 (shared: kernels only read their maps). */
+function identity(n: number): Int32Array {
+  let m = identities[n];
+  if (m === undefined) identities[n] = m = Int32Array.from({ length: n }, (_, i) => i);
   return m;
 }
 

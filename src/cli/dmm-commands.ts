@@ -101,10 +101,11 @@ export function addDmmCommands(program: Command): void {
     .option("--lr <r>", "Adam learning rate", numArg(0), 0.001)
     .option("--compat-2022", "cut gradients at accumulator memory, as the 2022 runs did")
     .option("--save <file>", "write the trained soft matrix here (atomically)")
+    .option("--no-jit", "differentiate with eager reverse mode instead of the compiled (jit) program")
     .option("--json", "print one JSON document")
     .action((o: {
       matrix: string; steps: number; text: string; cycles: number; lambda: number; lr: number;
-      compat2022?: boolean; save?: string; json?: boolean;
+      compat2022?: boolean; save?: string; json?: boolean; jit: boolean;
     }) => {
       const soft = loadMatrix(o.matrix);
       if (o.save !== undefined) checkWritable(o.save);
@@ -112,7 +113,7 @@ export function addDmmCommands(program: Command): void {
       const samples = [{ text: o.text, cycles: o.cycles }];
       const bar = makeProgress(!o.json, "train", o.steps);
       const r = train(layered(), soft, {
-        samples, steps: o.steps, lambda: o.lambda, lr: o.lr, compat2022: !!o.compat2022,
+        samples, steps: o.steps, lambda: o.lambda, lr: o.lr, compat2022: !!o.compat2022, jit: o.jit,
         onStep: (s) => bar.update(s.step, `prereg ${s.prereg.toPrecision(6)}`),
       });
       bar.stop();

@@ -64,7 +64,8 @@ export interface Estimate {
  * which the weight count fell towards the target, on a log scale.
  *
  * @example
- * estimate(state).totalLeft; // e.g. 312 (seconds)
+ * const state = startSynthesis(defaultConfig({ seed: 1 }));
+ * estimate(state).totalLeft; // undefined (no step taken yet: no pace to go by)
  */
 export function estimate(state: SynthState): Estimate {
   const c = state.config;

@@ -16,6 +16,7 @@ import { synthProgress } from "./progress.js";
 interface SynthOptions {
   out: string;
   resume?: boolean;
+  jit: boolean;
   force?: boolean;
   seed?: number;
   method?: "gradient" | "es";
@@ -216,12 +217,13 @@ export function addSynthCommand(program: Command): void {
     .option("--workers <n>", "ES: worker threads (0 = main thread)", intArg(0, LIMITS.workers))
     .option("--config <file>", "schedule settings as JSON (any field of SynthConfig)")
     .option("--quiet", "no progress output")
+    .option("--no-jit", "differentiate with eager reverse mode instead of compiled (jit) programs")
     .addHelpText("after", `\nExit codes: ${EXIT.done} done, ${EXIT.usage} bad input, ${EXIT.nonFinite} the run diverged (the last finite checkpoint is kept), ${EXIT.interrupted} interrupted (continue with --resume).\n`)
     .action(async (o: SynthOptions, cmd: Command) => {
       const dir = resolve(o.out);
       let state: SynthState;
       if (o.resume) {
-        const given = Object.keys(o).filter((k) => !["out", "resume", "quiet"].includes(k) && cmd.getOptionValueSource(k) === "cli");
+        const given = Object.keys(o).filter((k) => !["out", "resume", "quiet", "jit"].includes(k) && cmd.getOptionValueSource(k) === "cli");
         if (given.length > 0) throw new UsageError(`--resume continues with the checkpoint's settings; drop --${given.map(kebab).join(", --")}`);
         state = loadCheckpoint(dir);
       } else {
@@ -247,6 +249,7 @@ export function addSynthCommand(program: Command): void {
         try {
           state = await synthesize(state, {
             pool: pool ?? undefined,
+            jit: o.jit,
             shouldStop: () => stop,
             onStep: (s, e) => bar.step(s, e.prereg, e.weights),
             onStage: (s, r) =>

@@ -56,6 +56,15 @@ export function lower(trace: JitTrace, inputs: readonly JitNode[], outputs: read
   trace.reads.forEach((r) => want(r.box));
   while (stack.length > 0) stack.pop()!.args.forEach(want);
 
+  // one Layout object per structure, so that path maps are computed once per structure
+  const layouts = new Map<string, Layout>();
+  const intern = (v: VValue): Layout => {
+    const l = layoutOf(v);
+    const known = layouts.get(l.key);
+    if (known !== undefined) return known;
+    layouts.set(l.key, l);
+    return l;
+  };
   let size = 0;
   const constants: Array<{ offset: number; value: VValue }> = [];
   const regionOf = new Map<JitNode, Region>();
@@ -65,7 +74,7 @@ export function lower(trace: JitTrace, inputs: readonly JitNode[], outputs: read
     return r;
   };
   const constantRegion = (v: VValue): Region => {
-    const r = place(layoutOf(v));
+    const r = place(intern(v));
     constants.push({ offset: r.offset, value: v });
     return r;
   };
@@ -75,7 +84,7 @@ export function lower(trace: JitTrace, inputs: readonly JitNode[], outputs: read
     if (a instanceof Tracked) throw new Error("jit: a value of another trace reached a lowered operation");
     return constantRegion(a);
   };
-  for (const x of inputs) regionOf.set(x, place(layoutOf(x.value as VValue)));
+  for (const x of inputs) regionOf.set(x, place(intern(x.value as VValue)));
 
   const kernels: Kernel[] = [];
   let split = 0;
@@ -84,7 +93,7 @@ export function lower(trace: JitTrace, inputs: readonly JitNode[], outputs: read
   for (const node of tape) {
     if (!needed[node.index] || node.prim === null) continue;
     const args = node.args.map(regionOfArg);
-    const layout = layoutOf(node.value as VValue);
+    const layout = intern(node.value as VValue);
     const shared = node.prim.alias?.({ params: node.params, args, out: { layout } });
     if (shared !== undefined) {
       regionOf.set(node, { layout, offset: shared });

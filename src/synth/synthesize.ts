@@ -139,6 +139,11 @@ export interface SynthHooks {
   shouldStop?(): boolean;
   /** A worker pool for ES (created by the caller, so it can be closed). */
   pool?: EsPool;
+  /**
+   * Differentiate through jit-compiled programs (default true) or eagerly. Results
+   * agree to rounding (sums in another order), so a resumed run should keep the choice.
+   */
+  jit?: boolean;
 }
 
 /**
@@ -340,7 +345,7 @@ async function trainStep(
 ): Promise<void> {
   const c = state.config;
   const opt = adam({ lr });
-  const options = { samples: c.samples, lambda, compat2022: c.compat2022 };
+  const options = { samples: c.samples, lambda, compat2022: c.compat2022, jit: hooks.jit ?? true };
   let g: VValue, pre: number, loss: number;
   if (c.method === "gradient") {
     const r = lossAndGradient(net, state.soft, options);

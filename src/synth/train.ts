@@ -1,5 +1,5 @@
 /** Adam training of a DMM's soft matrix on the detector loss (SPEC-DMM §5). */
-import { adam, primal, valueAndGradient, type AdamState, type Optimizer } from "../index.js";
+import { adam, add, get, jit, primal, pullback, scale, valueAndGradient, type AdamState, type Jitted, type Optimizer } from "../index.js";
 import { detectorLoss, liveNetwork, withSoft, type LossOptions, type Network } from "../dmm/index.js";
 import { formatPath } from "../vvalue/json.js";
 import type { VValue } from "../vvalue/types.js";
@@ -56,6 +56,8 @@ export interface TrainOptions extends LossOptions {
   state?: AdamState;
   /** Called after every step with the losses measured before it. */
   onStep?: (info: StepInfo) => void;
+  /** Differentiate through a jit-compiled program (default true) or eagerly. */
+  jit?: boolean;
 }
 
 /**
@@ -71,8 +73,14 @@ export interface TrainOptions extends LossOptions {
 export function lossAndGradient(
   net: Network,
   soft: VValue,
-  options: LossOptions,
+  options: LossOptions & { jit?: boolean },
 ): { loss: number; prereg: number; regL1: number; gradient: VValue } {
+  if (options.jit ?? true) {
+    const { value, back } = pullback(compiledLoss(net, options), soft, options.lambda ?? 0.001);
+    const [gradient] = back({ loss: 1 });
+    const part = (k: string): number => get(value, k) as number;
+    return { loss: part("loss"), prereg: part("prereg"), regL1: part("regL1"), gradient: gradient! };
+  }
   const live = liveNetwork(withSoft(net, soft));
   let prereg: VValue = 0, regL1: VValue = 0;
   const { value, gradient } = valueAndGradient((w: VValue) => {
@@ -82,6 +90,35 @@ export function lossAndGradient(
     return r.loss;
   }, soft);
   return { loss: value, prereg: primal(prereg) as number, regL1: primal(regL1) as number, gradient: gradient[0]! };
+}
+
+type LossParts = (w: VValue, lambda: VValue) => VValue;
+const compiledLosses = new WeakMap<Network, Map<string, Jitted<LossParts>>>();
+
+/**
+ * The detector loss of `net` as a jitted function of the soft matrix and λ returning
+ * `{ loss, prereg, regL1 }`: traced once per matrix structure (a pruning traces again),
+ * then replayed on flat arrays. The texts, cycles and compat mode are part of the
+ * function (one per combination), since jit reads closures once; λ, which a schedule
+ * changes every step, is an argument.
+ */
+function compiledLoss(net: Network, options: LossOptions): Jitted<LossParts> {
+  const key = JSON.stringify([options.samples, options.compat2022 ?? false]);
+  let byOptions = compiledLosses.get(net);
+  if (byOptions === undefined) compiledLosses.set(net, (byOptions = new Map()));
+  let f = byOptions.get(key);
+  if (f === undefined) {
+    const fixed: LossOptions = { samples: options.samples.map((s) => ({ ...s })), compat2022: options.compat2022 ?? false };
+    f = jit(
+      (w: VValue, lambda: VValue) => {
+        const { prereg, regL1 } = detectorLoss(liveNetwork(withSoft(net, w)), w, fixed);
+        return { loss: add(prereg, scale(lambda, regL1)), prereg, regL1 };
+      },
+      { maxStructures: 4 },
+    );
+    byOptions.set(key, f);
+  }
+  return f;
 }
 
 /**

@@ -97,7 +97,16 @@ export function unflatten(layout: Layout, values: ArrayLike<number>, offset = 0)
  * dropped, so that a number and `{":number": x}` at the same place share a path (as
  * they are the same vector). Keys are the path joined by "\u0000".
  */
-export function slotsByPath(layout: Layout): Map<string, number> {
+export function slotsByPath(layout: Layout): ReadonlyMap<string, number> {
+  let out = byPathCache.get(layout);
+  if (out === undefined) byPathCache.set(layout, (out = computeSlotsByPath(layout)));
+  return out;
+}
+
+const byPathCache = new WeakMap<Layout, Map<string, number>>();
+const keysCache = new WeakMap<Layout, string[]>();
+
+function computeSlotsByPath(layout: Layout): Map<string, number> {
   const out = new Map<string, number>();
   const path: string[] = [];
   const visit = (s: Skeleton): void => {
@@ -118,9 +127,13 @@ export function slotsByPath(layout: Layout): Map<string, number> {
 }
 
 /** The slots of `layout` in order with their normalized path keys (see {@link slotsByPath}). */
-export function pathKeys(layout: Layout): string[] {
-  const keys: string[] = new Array(layout.size);
-  for (const [k, slot] of slotsByPath(layout)) keys[slot] = k;
+export function pathKeys(layout: Layout): readonly string[] {
+  let keys = keysCache.get(layout);
+  if (keys === undefined) {
+    keys = new Array<string>(layout.size);
+    for (const [k, slot] of slotsByPath(layout)) keys[slot] = k;
+    keysCache.set(layout, keys);
+  }
   return keys;
 }
 
