@@ -5,6 +5,7 @@
  */
 import type { Kernel, KernelSite, Region } from "./primitive.js";
 import { pathKeys, skeletonAt, slotsByPath, type Skeleton } from "../vvalue/layout.js";
+import { NUMBER_KEY } from "../vvalue/types.js";
 
 /** `out[i] = f(a[i])`: the result has its argument's layout (leafwise operations). */
 export function leafwiseKernel(site: KernelSite<unknown>, f: (x: number) => number, arg = 0): Kernel {
@@ -54,26 +55,6 @@ export function zipKernel(
   };
 }
 
-/** `out = Σ_p a[p]·b[p]` over the paths both have. */
-export function dotKernel(site: KernelSite<unknown>): Kernel {
-  const [ra, rb] = site.args as [Region, Region];
-  const byPath = slotsByPath(rb.layout);
-  const ia: number[] = [], ib: number[] = [];
-  pathKeys(ra.layout).forEach((k, i) => {
-    const j = byPath.get(k);
-    if (j !== undefined) {
-      ia.push(ra.offset + i);
-      ib.push(rb.offset + j);
-    }
-  });
-  const A = Int32Array.from(ia), B = Int32Array.from(ib), o = site.out.offset;
-  return (M) => {
-    let s = 0;
-    for (let i = 0; i < A.length; i++) s += M[A[i]!]! * M[B[i]!]!;
-    M[o] = s;
-  };
-}
-
 /** `out = reduce(a[0..n))` into one slot. */
 export function reduceKernel(site: KernelSite<unknown>, reduce: (M: Float64Array, from: number, to: number) => number): Kernel {
   const a = site.args[0]!.offset, n = site.args[0]!.layout.size, o = site.out.offset;
@@ -119,5 +100,135 @@ export function gatherKernel(site: KernelSite<unknown>, arg = 0): Kernel {
   const a = site.args[arg]!.offset, o = site.out.offset;
   return (M) => {
     for (let i = 0; i < m.length; i++) M[o + i] = m[i]! >= 0 ? M[a + m[i]!]! : 0;
+  };
+}
+
+// --- sums in the plain implementation's order --------------------------------------
+// The plain `sumP` and `dotP` add subtree by subtree, and return a lone leaf as it is
+// (so -0 stays -0); these plans replay exactly that order, for bit-identical results.
+
+const OPEN = -1, CLOSE = -2;
+
+/** The order in which `sumP` adds the leaves of a skeleton: slots, with OPEN/CLOSE around each subtree. */
+export function sumPlan(s: Skeleton): Int32Array {
+  const out: number[] = [];
+  const visit = (x: Skeleton): void => {
+    if (typeof x === "number") {
+      out.push(x);
+      return;
+    }
+    out.push(OPEN);
+    for (const k in x) visit(x[k]!);
+    out.push(CLOSE);
+  };
+  visit(s);
+  return Int32Array.from(out);
+}
+
+/** Σ f(leaf) over a region in the order of `plan` (see {@link sumPlan}). */
+export function runSumPlan(plan: Int32Array, M: Float64Array, offset: number, f: (x: number) => number, stack: Float64Array): number {
+  if (plan.length === 1) return f(M[offset + plan[0]!]!);
+  let sp = 0, result = 0;
+  stack[0] = 0;
+  for (let k = 0; k < plan.length; k++) {
+    const c = plan[k]!;
+    if (c >= 0) stack[sp] = stack[sp]! + f(M[offset + c]!);
+    else if (c === OPEN) stack[++sp] = 0;
+    else {
+      const v = stack[sp--]!;
+      if (sp === 0) result = v;
+      else stack[sp] = stack[sp]! + v;
+    }
+  }
+  return result;
+}
+
+/** The deepest nesting of a plan (the stack it needs). */
+export function planDepth(plan: Int32Array, step = 1): number {
+  let d = 0, max = 0;
+  for (let k = 0; k < plan.length; k += step) {
+    if (plan[k] === OPEN) max = Math.max(max, ++d);
+    else if (plan[k] === CLOSE) d--;
+  }
+  return max + 1;
+}
+
+/** A reduction in `sumP`'s order: `post(Σ f(leaf))`. */
+export function sumKernel(site: KernelSite<unknown>, f: (x: number) => number, post: (s: number) => number = (s) => s): Kernel {
+  const r = site.args[0]!, o = site.out.offset;
+  const plan = sumPlan(r.layout.skeleton);
+  const stack = new Float64Array(planDepth(plan) + 1);
+  return (M) => {
+    M[o] = post(runSumPlan(plan, M, r.offset, f, stack));
+  };
+}
+
+const PRODUCT = 0, ZERO = 1;
+
+/** `dotP`'s order on two skeletons, as [code, slot in a, slot in b] triples. */
+export function dotPlan(sa: Skeleton, sb: Skeleton): Int32Array {
+  const out: number[] = [];
+  const countUpTo = (t: object, limit: number): number => {
+    let n = 0;
+    for (const _ in t) if (++n >= limit) break;
+    return n;
+  };
+  // mirrors dotP(a, b); `swapped` when a is b's side
+  const value = (a: Skeleton, b: Skeleton, swapped: boolean): void => {
+    if (typeof a === "number") {
+      if (typeof b === "number") {
+        out.push(PRODUCT, swapped ? b : a, swapped ? a : b);
+        return;
+      }
+      const bn = Object.hasOwn(b, NUMBER_KEY) ? b[NUMBER_KEY] : undefined;
+      if (bn === undefined) out.push(ZERO, 0, 0);
+      else value(a, bn, swapped);
+      return;
+    }
+    if (typeof b === "number") {
+      value(b, a, !swapped);
+      return;
+    }
+    out.push(OPEN, 0, 0);
+    let small = a, big = b, sw = swapped;
+    if (countUpTo(a, 8) > countUpTo(b, 8)) {
+      small = b;
+      big = a;
+      sw = !swapped;
+    }
+    for (const k in small) {
+      if (!Object.hasOwn(big, k)) continue;
+      const x = small[k]!, y = big[k]!;
+      if (typeof x === "number" && typeof y === "number") out.push(PRODUCT, sw ? y : x, sw ? x : y);
+      else value(x, y, sw);
+    }
+    out.push(CLOSE, 0, 0);
+  };
+  value(sa, sb, false);
+  return Int32Array.from(out);
+}
+
+/** `⟨a, b⟩` in `dotP`'s order. */
+export function dotKernel(site: KernelSite<unknown>): Kernel {
+  const [ra, rb] = site.args as [Region, Region];
+  const plan = dotPlan(ra.layout.skeleton, rb.layout.skeleton);
+  const stack = new Float64Array(planDepth(plan, 3) + 1);
+  const A = ra.offset, B = rb.offset, o = site.out.offset;
+  return (M) => {
+    let sp = 0, result = 0;
+    stack[0] = 0;
+    for (let k = 0; k < plan.length; k += 3) {
+      const c = plan[k]!;
+      let v: number;
+      if (c === OPEN) {
+        stack[++sp] = 0;
+        continue;
+      } else if (c === CLOSE) v = stack[sp--]!;
+      else if (c === PRODUCT) v = M[A + plan[k + 1]!]! * M[B + plan[k + 2]!]!;
+      else v = 0;
+      if (sp === 0) result = v;
+      else stack[sp] = stack[sp]! + v;
+    }
+    M[o] = result;
   };
 }

@@ -185,11 +185,16 @@ export function lift(v: Val, trace: Trace): Val {
   return apply(packPrim, boxes, { template: template(v), paths });
 }
 
-/** `g` at `path`; undefined (no cotangent) where a plain `g` has nothing, to stay sparse. */
+/**
+ * `g` at `path`; undefined (no cotangent) where `g` has nothing there, to stay sparse
+ * — for a tracked `g` too, judged by its structure, so that a traced reverse pass
+ * (under jit) is as sparse as a plain one.
+ */
 function readAt(g: Val, path: readonly string[]): Val | undefined {
-  if (holdsTracked(g)) return getVal(g, path);
+  const tracked = holdsTracked(g);
   let cur = g as VValue;
   for (const k of path) {
+    while ((cur as Val) instanceof Tracked) cur = (cur as unknown as Tracked).value as VValue;
     if (typeof cur === "number") {
       if (k !== NUMBER_KEY) return undefined;
       continue; // x ≡ {":number": x}
@@ -198,7 +203,7 @@ function readAt(g: Val, path: readonly string[]): Val | undefined {
     if (next === undefined) return undefined;
     cur = next;
   }
-  return cur;
+  return tracked ? getVal(g, path) : cur;
 }
 
 /** Applies `prim` to arguments that may hold tracked values. */

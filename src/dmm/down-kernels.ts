@@ -5,7 +5,7 @@
  * order as the plain implementation (bit-identical sums).
  */
 import type { Kernel, KernelSite, Region } from "../ad/primitive.js";
-import { pathKeys, slotsByPath, type Skeleton } from "../vvalue/layout.js";
+import { encodePath, pathKeys, slotsByPath, type Skeleton } from "../vvalue/layout.js";
 import type { VValue } from "../vvalue/types.js";
 import type { Compiled } from "./dense-down.js";
 
@@ -14,8 +14,8 @@ interface Params {
   c: Compiled;
 }
 
-const SEP = "\u0000";
-const join = (...parts: string[]): string => parts.filter((p) => p !== "").join(SEP);
+/** The encoded path of `t`, `f` and then an encoded rest (see encodePath). */
+const join = (t: string, f: string, rest = ""): string => encodePath([t, f]) + rest;
 
 /**
  * For every link l (soft first) and every leaf p of its source value: the weight's
@@ -31,7 +31,7 @@ function triples(c: Compiled, soft: Region, values: readonly Region[]) {
     if (values[j]!.offset < 0) continue; // an absent source (see ABSENT in src/jit/program.ts)
     const [t, f] = c.targets[c.tgt[l]!]!;
     const [s, sf] = c.sources[j]!;
-    const ws = l < c.softCount ? softSlots.get(join(t, f, s, sf)) : undefined;
+    const ws = l < c.softCount ? softSlots.get(encodePath([t, f, s, sf])) : undefined;
     const v = values[j]!;
     pathKeys(v.layout).forEach((p, i) => {
       weightSlot.push(ws === undefined ? -1 : soft.offset + ws);
@@ -100,7 +100,7 @@ export function softBarKernel(at: KernelSite<Params>): Kernel {
   for (let l = 0; l < c.softCount; l++) {
     const [t, f] = c.targets[c.tgt[l]!]!;
     const [s, sf] = c.sources[c.src[l]!]!;
-    linkSlot[l] = at.out.offset + (outSlots.get(join(t, f, s, sf)) ?? -1 - at.out.offset);
+    linkSlot[l] = at.out.offset + (outSlots.get(encodePath([t, f, s, sf])) ?? -1 - at.out.offset);
   }
   const Y = tr.source, o = at.out.offset, n = at.out.layout.size, soft0 = c.softCount;
   return (M) => {
@@ -129,7 +129,7 @@ export function valueBarsKernel(at: KernelSite<Params>): Kernel {
   });
   const Out = Int32Array.from(tr.source, (y) => {
     const { j, p } = valueOf.get(y)!;
-    const s = outSlots.get(join(String(j), p));
+    const s = outSlots.get(encodePath([String(j)]) + p);
     return s === undefined ? -1 : at.out.offset + s;
   });
   const { weightSlot: WS, weight: W } = tr;

@@ -54,8 +54,30 @@ interface CallParams {
   memory: { program: GradientProgram; M: Float64Array } | null;
 }
 
-/** Layout keys of trees already seen (trees are immutable, so a key never goes stale). */
+/**
+ * Layout keys of trees already seen. A tree changed in place (V-values are meant to be
+ * immutable, but nothing enforces it) is caught when its leaves are written: then its
+ * key is forgotten and read again.
+ */
 const keyCache = new WeakMap<object, string>();
+
+/** Thrown when an argument no longer has the structure cached for it. */
+class StaleStructure extends Error {}
+
+function forgetStructure(args: readonly VValue[]): void {
+  for (const a of args) if (typeof a === "object") keyCache.delete(a);
+}
+
+/** Runs `body`; if an argument's cached structure was stale, forgets it and runs `body` once more. */
+function withFreshStructure<T>(args: readonly VValue[], body: () => T): T {
+  try {
+    return body();
+  } catch (e) {
+    if (!(e instanceof StaleStructure)) throw e;
+    forgetStructure(args);
+    return body();
+  }
+}
 
 /** The structure of the arguments, checking each once (a tree seen before is not walked again). */
 function structureKey(args: readonly VValue[]): string {
@@ -142,6 +164,10 @@ class Compiler {
 
   /** A plain call: replay the forward program of this structure (trace it first if new). */
   call(args: VValue[]): VValue {
+    return withFreshStructure(args, () => this.callOnce(args));
+  }
+
+  private callOnce(args: VValue[]): VValue {
     const key = structureKey(args);
     const e = this.entry(key);
     if (e.forward !== undefined) {
@@ -161,14 +187,14 @@ class Compiler {
 
   /** Runs kernels [from, to) after filling the inputs; false when the trace no longer applies. */
   private replay(program: Program, args: readonly VValue[], M: Float64Array, from: number, to: number): boolean {
-    if (from === 0) writeInputs(program, args, M);
+    if (from === 0 && !writeInputs(program, args, M)) throw new StaleStructure();
     try {
       runKernels(program, M, from, to);
     } catch (e) {
       if (e instanceof ReplayMismatch) return this.changed(e.message);
       throw e;
     }
-    const failed = from === 0 ? failedGuard(program, M) : null;
+    const failed = failedGuard(program, M, from === 0 ? 0 : 1);
     return failed === null || this.changed(`primal() at ${failed.where} read a value that differs from when f was traced`);
   }
 
@@ -182,6 +208,10 @@ class Compiler {
 
   /** The forward of a differentiated call: keeps its memory for the pullback when a gradient program exists. */
   forward(args: VValue[], params: CallParams): VValue {
+    return withFreshStructure(args, () => this.forwardOnce(args, params));
+  }
+
+  private forwardOnce(args: VValue[], params: CallParams): VValue {
     const e = this.entry(structureKey(args));
     const gp = e.gradients.values().next().value as GradientProgram | undefined;
     if (gp !== undefined) {
@@ -197,6 +227,10 @@ class Compiler {
 
   /** The pullback of a differentiated call, for a plain cotangent. */
   backward(args: VValue[], g: VValue, params: CallParams): VValue[] {
+    return withFreshStructure([...args, g], () => this.backwardOnce(args, g, params));
+  }
+
+  private backwardOnce(args: VValue[], g: VValue, params: CallParams): VValue[] {
     const e = this.entry(structureKey(args));
     const gKey = layoutOf(g).key;
     const gp = e.gradients.get(gKey);

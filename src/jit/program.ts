@@ -6,7 +6,7 @@
  */
 import type { Kernel, Primitive, Region } from "../ad/primitive.js";
 import { Tracked, type Val } from "../ad/tracked.js";
-import { layoutOf, unflatten, writeLeaves, type Layout } from "../vvalue/layout.js";
+import { layoutOf, unflatten, writeLeaves, type Layout, type Skeleton } from "../vvalue/layout.js";
 import type { VValue } from "../vvalue/types.js";
 import { JitNode, type JitTrace, type PrimalRead } from "./trace.js";
 
@@ -29,7 +29,7 @@ export interface Program {
   readonly kernels: readonly Kernel[];
   readonly split: number;
   /** Values that `primal` read while tracing: a replay must find the same leaves there. */
-  readonly guards: ReadonlyArray<{ region: Region; values: Float64Array; where: string }>;
+  readonly guards: ReadonlyArray<{ region: Region; values: Float64Array; where: string; segment: 0 | 1 }>;
   readonly outputs: readonly Place[];
   /** Number of recorded operations that were lowered (for reports). */
   readonly operations: number;
@@ -116,7 +116,7 @@ export function lower(trace: JitTrace, inputs: readonly JitNode[], outputs: read
       const region = regionOf.get(r.box)!;
       const values = new Float64Array(region.layout.size);
       writeLeaves(r.box.value as VValue, values, 0);
-      return { region, values, where: r.where };
+      return { region, values, where: r.where, segment: r.box.index < splitAt ? (0 as const) : (1 as const) };
     });
   return {
     initial,
@@ -146,9 +146,36 @@ function hostKernel(prim: Primitive<unknown>, site: { params: unknown; args: rea
   };
 }
 
-/** Fills the inputs' regions of `M` from `args`, which must have the traced layouts. */
-export function writeInputs(program: Program, args: readonly VValue[], M: Float64Array): void {
-  program.inputs.forEach((r, i) => writeLeaves(args[i]!, M, r.offset));
+/**
+ * Fills the inputs' regions of `M` from `args`, checking on the way that each has its
+ * traced layout (same keys in the same order, same kinds); false when one does not
+ * (a tree changed in place since its structure was last read).
+ */
+export function writeInputs(program: Program, args: readonly VValue[], M: Float64Array): boolean {
+  for (let i = 0; i < args.length; i++) {
+    const r = program.inputs[i]!;
+    if (!writeChecked(args[i]!, r.layout.skeleton, M, r.offset)) return false;
+  }
+  return true;
+}
+
+const keyLists = new WeakMap<object, string[]>();
+
+function writeChecked(v: unknown, s: Skeleton, M: Float64Array, base: number): boolean {
+  if (typeof s === "number") {
+    if (typeof v !== "number") return false;
+    M[base + s] = v;
+    return true;
+  }
+  if (typeof v !== "object" || v === null) return false;
+  let ks = keyLists.get(s);
+  if (ks === undefined) keyLists.set(s, (ks = Object.keys(s)));
+  let i = 0;
+  for (const k in v) {
+    if (ks[i] !== k || !writeChecked((v as Record<string, unknown>)[k], s[k]!, M, base)) return false;
+    i++;
+  }
+  return i === ks.length;
 }
 
 /** Runs kernels [from, to) on M. */
@@ -157,9 +184,10 @@ export function runKernels(program: Program, M: Float64Array, from: number, to: 
   for (let k = from; k < to; k++) ks[k]!(M);
 }
 
-/** The first guard whose leaves differ from the trace's, or null. */
-export function failedGuard(program: Program, M: Float64Array): { where: string } | null {
+/** The first guard of a segment (0: before the split, 1: after) whose leaves differ from the trace's, or null. */
+export function failedGuard(program: Program, M: Float64Array, segment: 0 | 1): { where: string } | null {
   for (const g of program.guards) {
+    if (g.segment !== segment) continue;
     const o = g.region.offset, want = g.values;
     for (let i = 0; i < want.length; i++) {
       const x = M[o + i]!, y = want[i]!;

@@ -105,15 +105,29 @@ const lcPrim: Primitive<number> = {
   vjp: (i, g, _ans, args, n) =>
     i < n ? dot(g as VValue, args[n + i] as VValue) : scale(args[i - n] as VValue, g as VValue),
   lower: ({ params: n, args, out }) => {
-    // out[p] = Σ_j c_j · v_j[p], summed in the order of the values
+    // out[p] = Σ_j c_j · v_j[p] in the order of the values; as in the plain version, a
+    // tree's leaf takes its first term as it is (-0 stays -0), a number sums from 0
     const maps = args.slice(n).map((r) => slotMap(r, out));
+    const first = maps.map(() => new Uint8Array(0));
+    if (typeof out.layout.skeleton !== "number") {
+      const seen = new Uint8Array(out.layout.size);
+      maps.forEach((m, j) => {
+        first[j] = new Uint8Array(m.length);
+        m.forEach((slot, i) => {
+          if (!seen[slot]) first[j]![i] = seen[slot] = 1;
+        });
+      });
+    }
     const cs = args.slice(0, n).map((r) => r.offset), vs = args.slice(n).map((r) => r.offset);
     const o = out.offset, size = out.layout.size;
     return (M) => {
       M.fill(0, o, o + size);
       for (let j = 0; j < n; j++) {
-        const c = M[cs[j]!]!, m = maps[j]!, a = vs[j]!;
-        for (let i = 0; i < m.length; i++) M[o + m[i]!] = M[o + m[i]!]! + c * M[a + i]!;
+        const c = M[cs[j]!]!, m = maps[j]!, a = vs[j]!, f = first[j]!;
+        for (let i = 0; i < m.length; i++) {
+          const x = c * M[a + i]!;
+          M[o + m[i]!] = f[i] ? x : M[o + m[i]!]! + x;
+        }
       }
     };
   },

@@ -7,7 +7,7 @@ import { scale } from "./linear.js";
 import { leafwise } from "./leafwise.js";
 import { maxAbsIndicator, signMask } from "./masks.js";
 import { mul } from "./products.js";
-import { reduceKernel } from "../ad/kernels.js";
+import { reduceKernel, sumKernel } from "../ad/kernels.js";
 
 // g arrives as a number (the framework projects a tree cotangent onto a number result)
 const ones = (v: VValue): VValue => mapLeavesP(shapeOf(v), () => 1);
@@ -21,11 +21,7 @@ const reciprocalOrZero = leafwise(
 );
 
 const sumPrim = primitive("sum", ([v]) => sumP(v!), [(g, _a, [v]) => scale(g as VValue, ones(v as VValue))], (at) =>
-  reduceKernel(at, (M, from, to) => {
-    let s = 0;
-    for (let i = from; i < to; i++) s += M[i]!;
-    return s;
-  }),
+  sumKernel(at, (x) => x),
 );
 /**
  * The sum of all leaves.
@@ -39,11 +35,7 @@ function l1P(v: VValue): number {
   return sumP(mapLeavesP(v, Math.abs));
 }
 const l1Prim = primitive("l1Norm", ([v]) => l1P(v!), [(g, _a, [v]) => scale(g as VValue, signMask(v as VValue))], (at) =>
-  reduceKernel(at, (M, from, to) => {
-    let s = 0;
-    for (let i = from; i < to; i++) s += Math.abs(M[i]!);
-    return s;
-  }),
+  sumKernel(at, Math.abs),
 );
 /**
  * `Σ |leaf|` (the derivative of |x| at 0 is taken as 0).
@@ -63,12 +55,7 @@ const l2Prim = primitive(
     // x/‖x‖; at 0 the (sub)gradient 0 is used
     (g, ans, [v]) => scale(mul(g as VValue, reciprocalOrZero(ans as VValue)), v as VValue),
   ],
-  (at) =>
-    reduceKernel(at, (M, from, to) => {
-      let s = 0;
-      for (let i = from; i < to; i++) s += M[i]! * M[i]!;
-      return Math.sqrt(s);
-    }),
+  (at) => sumKernel(at, (x) => x * x, Math.sqrt),
 );
 /**
  * `sqrt(Σ leaf²)`.

@@ -176,10 +176,18 @@ export function zipOnP(x: VValue, g: VValue, f: (x: number, g: number) => number
     return out;
   }
   for (const k in g) {
-    const xk = child(x, k);
-    if (xk !== undefined) out[k] = zipOnP(xk, g[k]!, f);
+    const xk = child(x, k), gk = g[k]!;
+    // a leaf of x meets only g's scalar part there: none means a zero cotangent, no entry
+    if (xk !== undefined && (typeof xk !== "number" || hasNumberPart(gk))) out[k] = zipOnP(xk, gk, f);
   }
   return out;
+}
+
+/** Whether `v` has a scalar part: a number, or a tree whose ":number" chain ends in one. */
+function hasNumberPart(v: VValue): boolean {
+  let x: VValue | undefined = v;
+  while (x !== undefined && typeof x !== "number") x = child(x, NUMBER_KEY);
+  return x !== undefined;
 }
 
 
@@ -197,7 +205,8 @@ export function projectOntoP(g: VValue, x: VValue): VValue {
   }
   for (const k in g) {
     const xk = child(x, k);
-    if (xk === undefined) continue;
+    // a leaf of x where g has no scalar part gets no cotangent (not an explicit 0)
+    if (xk === undefined || (typeof xk === "number" && !hasNumberPart(g[k]!))) continue;
     const p = projectOntoP(g[k]!, xk);
     if (typeof p === "number" || !isEmpty(p)) out[k] = p;
   }

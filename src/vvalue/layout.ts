@@ -93,9 +93,19 @@ export function unflatten(layout: Layout, values: ArrayLike<number>, offset = 0)
 }
 
 /**
+ * A key path as one string: each key after a "\u0000", so that distinct paths (`[]`
+ * and `[""]` included) never meet.
+ */
+export function encodePath(path: readonly string[]): string {
+  let s = "";
+  for (const k of path) s += "\u0000" + k;
+  return s;
+}
+
+/**
  * Each leaf's slot by its normalized path: the key path with trailing ":number" keys
  * dropped, so that a number and `{":number": x}` at the same place share a path (as
- * they are the same vector). Keys are the path joined by "\u0000".
+ * they are the same vector). Keys are {@link encodePath}'s.
  */
 export function slotsByPath(layout: Layout): ReadonlyMap<string, number> {
   let out = byPathCache.get(layout);
@@ -113,7 +123,7 @@ function computeSlotsByPath(layout: Layout): Map<string, number> {
     if (typeof s === "number") {
       let end = path.length;
       while (end > 0 && path[end - 1] === NUMBER_KEY) end--;
-      out.set(path.slice(0, end).join("\u0000"), s);
+      out.set(encodePath(path.slice(0, end)), s);
       return;
     }
     for (const k in s) {
