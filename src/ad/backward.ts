@@ -30,6 +30,8 @@ export function backward(output: Tracked, seed: Val): Array<Val | undefined> {
   const cts: Array<Cotangent | undefined> = new Array(n);
   const owned = new Uint8Array(n);
   cts[output.index] = seed;
+  /** Plain cotangents that arrived before a packed one at entry i: added after it, in order. */
+  const waiting = new Map<number, VValue[]>();
   /** Entry i as a plain tree the sweep owns (copied once, on first need), to sum into in place. */
   const ownedTree = (i: number): MutableTree => {
     const cur = cts[i];
@@ -43,7 +45,17 @@ export function backward(output: Tracked, seed: Val): Array<Val | undefined> {
     } else acc = cloneP(cur as VValue) as MutableTree;
     cts[i] = acc;
     owned[i] = 1;
+    const trees = waiting.get(i);
+    if (trees !== undefined) {
+      waiting.delete(i);
+      for (const t of trees) axpyInto(acc, 1, t);
+    }
     return acc;
+  };
+  /** Entry i's cotangent as a V-value, once every part has arrived. */
+  const settled = (i: number): Val => {
+    const g = cts[i]!;
+    return g instanceof SparseCotangent || waiting.has(i) ? ownedTree(i) : g;
   };
   const accumulate = (i: number, g: Cotangent): void => {
     const cur = cts[i];
@@ -52,6 +64,15 @@ export function backward(output: Tracked, seed: Val): Array<Val | undefined> {
       return;
     }
     if (cur instanceof SparseCotangent && g instanceof SparseCotangent && cur.absorb(g)) return;
+    // a packed cotangent keeps summing its twins in place; what came before it waits
+    if (g instanceof SparseCotangent && g.packed && !(cur instanceof SparseCotangent) && !trackedCotangent(cur)) {
+      let trees = waiting.get(i);
+      if (trees === undefined) waiting.set(i, (trees = []));
+      trees.push(typeof cur === "number" ? ({ [NUMBER_KEY]: cur } as VValue) : (cur as VValue));
+      cts[i] = g;
+      owned[i] = 0;
+      return;
+    }
     if (typeof cur === "number" && typeof g === "number") {
       cts[i] = cur + g;
       return;
@@ -67,15 +88,15 @@ export function backward(output: Tracked, seed: Val): Array<Val | undefined> {
     else axpyInto(acc, 1, g as VValue);
   };
   for (let i = output.index; i >= 0; i--) {
-    const g = cts[i];
-    if (g === undefined) continue;
+    if (cts[i] === undefined) continue;
+    const g = settled(i);
     const node = tape[i]!;
     if (node.vjp === null || node.parents === null) {
-      cts[i] = dense(g); // an input: keep its cotangent
+      cts[i] = g; // an input: keep its cotangent
       continue;
     }
     cts[i] = undefined;
-    const gs = node.vjp(dense(g));
+    const gs = node.vjp(g);
     const parents = node.parents;
     for (let j = 0; j < parents.length; j++) {
       const gj = gs[j];

@@ -11,6 +11,14 @@ import { NUMBER_KEY, type VValue } from "../vvalue/types.js";
 
 /** A cotangent in a form that adds itself into a tree. Rules return fresh ones: the sweep owns them. */
 export abstract class SparseCotangent {
+  /**
+   * Whether this form sums with its twins in place (a packed array): the backward pass
+   * then lets plain cotangents that arrived before it wait, and adds them after.
+   */
+  get packed(): boolean {
+    return false;
+  }
+
   /** `acc += this`, where the caller owns every tree inside `acc`. */
   abstract addInto(acc: MutableTree): void;
 

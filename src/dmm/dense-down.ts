@@ -22,6 +22,10 @@ class PackedCotangent extends SparseCotangent {
     super();
   }
 
+  override get packed(): boolean {
+    return true;
+  }
+
   override absorb(other: SparseCotangent): boolean {
     if (!(other instanceof PackedCotangent) || other.c !== this.c) return false;
     const a = this.data, b = other.data;

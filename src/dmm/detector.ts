@@ -66,6 +66,10 @@ export function detectorLoss(
   soft: VValue,
   options: LossOptions,
 ): { loss: VValue; prereg: VValue; regL1: VValue } {
+  // first, so that in the reverse pass its cotangent reaches the matrix after every
+  // cycle's (the same order of sums eagerly, where cycles' cotangents are packed, and
+  // under jit, where they are added one by one)
+  const regL1 = l1Norm(soft);
   let prereg: VValue = 0;
   for (const { text, cycles } of options.samples) {
     const z = targets(text, cycles);
@@ -81,6 +85,5 @@ export function detectorLoss(
     });
     prereg = add(prereg, dot(errors, errors));
   }
-  const regL1 = l1Norm(soft);
   return { loss: add(prereg, scale(options.lambda ?? 0.001, regL1)), prereg, regL1 };
 }
