@@ -5,7 +5,7 @@
  * order as the plain implementation (bit-identical sums).
  */
 import type { Kernel, KernelSite, Region } from "../ad/primitive.js";
-import { encodePath, pathKeys, slotsByPath, type Skeleton } from "../vvalue/layout.js";
+import { encodePath, pathKeys, slotsByPath, type Layout, type Skeleton } from "../vvalue/layout.js";
 import type { VValue } from "../vvalue/types.js";
 import type { Compiled } from "./dense-down.js";
 
@@ -69,14 +69,19 @@ export function downKernel(at: KernelSite<Params>): Kernel {
  */
 function cotangentSlots(g: Region, tr: { target: readonly string[]; targetField: readonly string[] }): Int32Array {
   const gSlots = slotsByPath(g.layout);
-  const fields = new Set<string>();
-  collectFields(g.layout.skeleton, fields);
+  let fields = fieldsOf.get(g.layout);
+  if (fields === undefined) {
+    fieldsOf.set(g.layout, (fields = new Set()));
+    collectFields(g.layout.skeleton, fields);
+  }
   return Int32Array.from(tr.target, (k, i) => {
     if (!fields.has(tr.targetField[i]!)) return -2;
     const s = gSlots.get(k);
     return s === undefined ? -1 : g.offset + s;
   });
 }
+
+const fieldsOf = new WeakMap<Layout, Set<string>>();
 
 /** Adds every `t/f` pair present in x̄'s skeleton (an empty field counts: it is there). */
 function collectFields(s: Skeleton, out: Set<string>): void {
