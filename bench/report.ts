@@ -152,6 +152,10 @@ export interface DmmJit {
   gradientOverEager: number;
   /** jit loss + gradient ÷ the hand-written flat limit. */
   gradientOverFlat: number;
+  /** A full Adam step through the jitted loss (Adam on V-values), training for real. */
+  step: Measurement;
+  /** jit Adam step ÷ the flat limit's loss + gradient. */
+  stepOverFlat: number;
   firstCallOverEagerGradient: number;
   program: JitProgramInfo;
 }
@@ -360,13 +364,15 @@ export function renderDmmJit(r: SuiteResult<DmmRow>): string | null {
     fmtRatio(w.jit.gradientOverForward),
     fmtVs(w.jit.gradientOverEager),
     fmtRatio(w.jit.gradientOverFlat),
+    both(w.jit.step),
+    fmtRatio(w.jit.stepOverFlat),
     both(w.jit.firstCall),
     fmtRatio(w.jit.firstCallOverEagerGradient),
     programCell(w.jit.program),
   ]]);
   if (rows.length === 0) return null;
   return table(
-    ["network", "jit forward, median / mean", "jit loss + gradient, median / mean", "jit grad/fwd", "jit/eager gradient", "jit/flat", "first call (trace + compile), median / mean", "first call ÷ eager loss+grad", "gradient program"],
+    ["network", "jit forward, median / mean", "jit loss + gradient, median / mean", "jit grad/fwd", "jit/eager gradient", "jit/flat", "jit Adam step, median / mean", "jit step/flat", "first call (trace + compile), median / mean", "first call ÷ eager loss+grad", "gradient program"],
     rows,
   );
 }
