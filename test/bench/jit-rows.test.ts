@@ -43,7 +43,9 @@ describe("jitWorkload", async () => {
     let k = 0;
     const f = (x: VValue): VValue => sum(scale(++k, x));
     const fake = { label: "(z) closure", vgrad: { f, args: [{ a: 1 }] } } as unknown as Workload;
-    expect(() => jitWorkload(fake)).toThrow(/^\(z\) closure: jit differs from eager mode \(wanted ≤ 1e-12 relative\): forward \d+, eager 1; value/);
+    expect(() => jitWorkload(fake)).toThrow(
+      /^\(z\) closure: jit differs from eager mode \(wanted ≤ 1e-12 relative\): forward \d+, eager 1; value/,
+    );
   });
 });
 
@@ -63,12 +65,30 @@ describe("jitTargets", () => {
 describe("rendering", () => {
   const m = (ms: number): Measurement => ({ name: "x", meanMs: ms, medianMs: ms, rmePct: 1, samples: 5 });
   const machine: Machine = {
-    cpu: "cpu", cores: 2, platform: "p", node: "v20", date: "d", command: "c", loadStart: [], loadEnd: [], git: "g",
-    versions: {}, settings: { minSamples: 3, maxTime: 0.5, quick: true },
+    cpu: "cpu",
+    cores: 2,
+    platform: "p",
+    node: "v20",
+    date: "d",
+    command: "c",
+    loadStart: [],
+    loadEnd: [],
+    git: "g",
+    versions: {},
+    settings: { minSamples: 3, maxTime: 0.5, quick: true },
   };
   const row: CoreRow = {
-    id: "w", label: "(w) workload", description: "", vgradForward: m(1), vgradGradient: m(4), tfjsForward: m(2), tfjsGradient: m(8),
-    gradientOverForward: 4, tfjsGradientOverForward: 4, forwardVsTfjs: 0.5, gradientVsTfjs: 0.5,
+    id: "w",
+    label: "(w) workload",
+    description: "",
+    vgradForward: m(1),
+    vgradGradient: m(4),
+    tfjsForward: m(2),
+    tfjsGradient: m(8),
+    gradientOverForward: 4,
+    tfjsGradientOverForward: 4,
+    forwardVsTfjs: 0.5,
+    gradientVsTfjs: 0.5,
     check: { vgradValue: 1, tfjsValue: 1, vgradGradNorm: 1, tfjsGradNorm: 1, ok: true },
   };
   it("a result recorded before jit has no jit table", () => {
@@ -79,11 +99,20 @@ describe("rendering", () => {
     const withJit: CoreRow = {
       ...row,
       jit: {
-        forward: m(0.5), gradient: m(1), firstCall: m(12), gradientOverForward: 2, forwardOverEager: 0.5, gradientOverEager: 0.25,
-        gradientVsTfjs: 0.125, firstCallOverEagerGradient: 3, program: { operations: 7, slots: 30, hosted: { tanh: 2 } },
+        forward: m(0.5),
+        gradient: m(1),
+        firstCall: m(12),
+        gradientOverForward: 2,
+        forwardOverEager: 0.5,
+        gradientOverEager: 0.25,
+        gradientVsTfjs: 0.125,
+        firstCallOverEagerGradient: 3,
+        program: { operations: 7, slots: 30, hosted: { tanh: 2 } },
       },
     };
-    const lines = renderSuite({ suite: "core", machine, rows: [withJit], targets: [] } as SuiteResult<CoreRow>).split("\n");
+    const lines = renderSuite({ suite: "core", machine, rows: [withJit], targets: [] } as SuiteResult<CoreRow>).split(
+      "\n",
+    );
     const jitRow = lines.find((l) => l.startsWith("| (w) workload") && l.includes("7 ops"));
     expect(jitRow).toBeDefined();
     expect(jitRow).toContain("7 ops, 30 slots; hosted: tanh×2");
