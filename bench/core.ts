@@ -6,10 +6,10 @@
  * exactly the same function on exactly the same values.
  */
 import {
-  add, dot, get, linearCombination, mul, sub, sum, tanh, valueAndGradient, type VValue,
+  add, dot, get, jit, leaves, linearCombination, mul, sub, sum, tanh, valueAndGradient, type VValue,
 } from "../src/index.js";
 import { measure, type Settings } from "./harness.js";
-import type { CoreRow, Measurement, TargetCheck } from "./report.js";
+import type { CoreRow, JitProgramInfo, Measurement, TargetCheck } from "./report.js";
 import { makeRng } from "../src/testing/random.js";
 
 type TF = typeof import("@tensorflow/tfjs");
@@ -253,6 +253,41 @@ function mlp(tf: TF): Workload {
 
 /** DESIGN.md's target for gradient time / forward time. */
 const RATIO_TARGET = 3;
+/** Issue 7's target for the first jit call (trace + compile) ÷ one eager value + gradient. */
+export const FIRST_CALL_TARGET = 3;
+
+/**
+ * Issue 7's targets for one workload under jit: gradient/forward ≤ 3, first call ≤ 3×
+ * one eager value + gradient, and (when a tfjs time is given) value + gradient faster than tfjs.
+ */
+export function jitTargets(label: string, gradientOverForward: number, firstCallOverEager: number, vsTfjs?: number): TargetCheck[] {
+  const out: TargetCheck[] = [
+    {
+      what: `${label}: jit gradient/forward`,
+      target: `≤ ${RATIO_TARGET}`,
+      measured: gradientOverForward.toFixed(2),
+      ratio: gradientOverForward / RATIO_TARGET,
+      met: gradientOverForward <= RATIO_TARGET,
+    },
+  ];
+  if (vsTfjs !== undefined) {
+    out.push({
+      what: `${label}: jit vs tfjs (gradient)`,
+      target: "faster (< 1)",
+      measured: vsTfjs.toFixed(3),
+      ratio: vsTfjs,
+      met: vsTfjs < 1,
+    });
+  }
+  out.push({
+    what: `${label}: jit first call ÷ eager value+gradient`,
+    target: `≤ ${FIRST_CALL_TARGET}`,
+    measured: firstCallOverEager.toFixed(2),
+    ratio: firstCallOverEager / FIRST_CALL_TARGET,
+    met: firstCallOverEager <= FIRST_CALL_TARGET,
+  });
+  return out;
+}
 
 const WORKLOADS: ReadonlyArray<readonly [string, (tf: TF) => Workload]> = [
   ["scalar-chain", scalarChain],
@@ -275,6 +310,67 @@ export async function loadTf(): Promise<TF> {
   await tf.setBackend("cpu");
   await tf.ready();
   return tf;
+}
+
+/**
+ * The first leaf where `b` differs from `a` by more than `rel` relative to the larger of
+ * the two and the largest leaf of both (an absent leaf counts as 0), or null.
+ */
+export function treeDifference(a: VValue, b: VValue, rel: number): string | null {
+  const la = new Map(leaves(a).map(([p, x]) => [JSON.stringify(p), x]));
+  const lb = new Map(leaves(b).map(([p, x]) => [JSON.stringify(p), x]));
+  let scale = 0;
+  for (const m of [la, lb]) for (const x of m.values()) if (Number.isFinite(x)) scale = Math.max(scale, Math.abs(x));
+  for (const key of new Set([...la.keys(), ...lb.keys()])) {
+    const x = la.get(key) ?? 0, y = lb.get(key) ?? 0;
+    if (x === y || (Number.isNaN(x) && Number.isNaN(y))) continue;
+    if (!(Math.abs(x - y) <= rel * Math.max(Math.abs(x), Math.abs(y), scale))) return `${key}: ${x} vs ${y}`;
+  }
+  return null;
+}
+
+/** Operations, memory slots and hosted operations (no flat kernel) of the largest program of a jitted function. */
+export function programInfo(f: ReturnType<typeof jit>): JitProgramInfo {
+  const p = f.programs().reduce((a, b) => (b.operations > a.operations ? b : a));
+  return { operations: p.operations, slots: p.initial.length, hosted: Object.fromEntries(p.hosted) };
+}
+
+/** jit's results must be eager's: values to this relative difference (the issue's promise). */
+export const JIT_SAME = 1e-12;
+
+/** A workload's function under jit, with its forward and value + gradient calls. */
+export interface JitWorkload {
+  jf: ReturnType<typeof jit>;
+  jitForward: () => VValue;
+  jitGradient: () => { value: number; gradient: VValue[] };
+}
+
+/**
+ * The workload's function under jit, checked first to give eager mode's forward value,
+ * value and gradient to {@link JIT_SAME} (else the jit rows would time something else):
+ * throws naming every difference.
+ */
+export function jitWorkload(w: Workload): JitWorkload {
+  const { f, args } = w.vgrad;
+  const jf = jit(f);
+  const jitForward = (): VValue => jf(...args);
+  const jitGradient = (): { value: number; gradient: VValue[] } => valueAndGradient(jf, ...args);
+  const vForward = f(...args) as number;
+  const vr = valueAndGradient(f, ...args);
+  const jv = jitForward() as number;
+  const jr = jitGradient();
+  const problems = [
+    relClose(jv, vForward, JIT_SAME) ? null : `forward ${jv}, eager ${vForward}`,
+    relClose(jr.value, vr.value, JIT_SAME) ? null : `value ${jr.value}, eager ${vr.value}`,
+    ...vr.gradient.map((g, i) => {
+      const d = treeDifference(g, jr.gradient[i]!, JIT_SAME);
+      return d === null ? null : `gradient of argument ${i} at ${d} (eager vs jit)`;
+    }),
+  ].filter((p) => p !== null);
+  if (problems.length > 0) {
+    throw new Error(`${w.label}: jit differs from eager mode (wanted ≤ ${JIT_SAME} relative): ${problems.join("; ")}`);
+  }
+  return { jf, jitForward, jitGradient };
 }
 
 /** |a − b| ≤ rel · max(|a|, |b|, 1e-12). */
@@ -302,12 +398,17 @@ export async function runCore(
     const ok = relClose(vr.value, tr.value, 1e-4) && relClose(vForward, vr.value, 1e-12) &&
       relClose(tForward, tr.value, 1e-6) && relClose(vgradGradNorm, tfjsGradNorm, 1e-3);
 
-    const [vf, vg, tfw, tgr] = measure(w.label, [
+    const { f, args } = w.vgrad;
+    const { jf, jitForward, jitGradient } = jitWorkload(w);
+    const [vf, vg, jfw, jgr, jfirst, tfw, tgr] = measure(w.label, [
       { name: "vgrad forward", fn: w.vgradForward },
       { name: "vgrad valueAndGradient", fn: w.vgradGradient },
+      { name: "jit forward", fn: jitForward },
+      { name: "jit valueAndGradient", fn: jitGradient },
+      { name: "jit first call (trace + compile)", fn: () => valueAndGradient(jit(f), ...args) },
       { name: "tfjs forward", fn: w.tfjsForward },
       { name: "tfjs valueAndGrads", fn: () => w.tfjsGradient(false) },
-    ], settings) as [Measurement, Measurement, Measurement, Measurement];
+    ], settings) as [Measurement, Measurement, Measurement, Measurement, Measurement, Measurement, Measurement];
     tf.dispose(w.tensors);
     const leaked = tf.memory().numTensors - before;
     if (leaked !== 0) process.stderr.write(`  warning: ${w.id} leaked ${leaked} tensors\n`);
@@ -324,6 +425,17 @@ export async function runCore(
       forwardVsTfjs: vf.medianMs / tfw.medianMs,
       gradientVsTfjs: vg.medianMs / tgr.medianMs,
       check: { vgradValue: vr.value, tfjsValue: tr.value, vgradGradNorm, tfjsGradNorm, ok },
+      jit: {
+        forward: jfw,
+        gradient: jgr,
+        firstCall: jfirst,
+        gradientOverForward: jgr.medianMs / jfw.medianMs,
+        forwardOverEager: jfw.medianMs / vf.medianMs,
+        gradientOverEager: jgr.medianMs / vg.medianMs,
+        gradientVsTfjs: jgr.medianMs / tgr.medianMs,
+        firstCallOverEagerGradient: jfirst.medianMs / vg.medianMs,
+        program: programInfo(jf),
+      },
     });
   }
   const targets: TargetCheck[] = [];
@@ -349,6 +461,7 @@ export async function runCore(
       ratio: r.forwardVsTfjs,
       met: r.forwardVsTfjs < 1,
     });
+    if (r.jit !== undefined) targets.push(...jitTargets(r.label, r.jit.gradientOverForward, r.jit.firstCallOverEagerGradient, r.jit.gradientVsTfjs));
   }
   return { rows, targets };
 }

@@ -3,6 +3,7 @@
  * progress on stderr (stdout is kept for the result tables).
  */
 import Benchmark from "benchmark";
+import { median, timeStats } from "../src/testing/sampling.js";
 import type { Measurement } from "./report.js";
 
 /** How long each benchmark runs: benchmark.js's `minSamples` and `maxTime` (seconds). */
@@ -25,18 +26,7 @@ let sink: unknown;
 /** Keeps the last benchmarked result reachable (a dead-code-elimination guard). */
 export const lastResult = (): unknown => sink;
 
-export function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const n = s.length;
-  if (n === 0) return NaN;
-  return n % 2 === 1 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
-}
-
-/** benchmark.js's two-tailed 95 % critical values of Student's t, by degrees of freedom. */
-const T_TABLE = [
-  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131,
-  2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
-];
+export { median };
 
 /**
  * Statistics of per-call times (ms) computed as benchmark.js computes them (mean, and the
@@ -44,12 +34,8 @@ const T_TABLE = [
  * come from one benchmark.js run (pooled rounds, another language's timer).
  */
 export function statsOf(name: string, samplesMs: readonly number[]): Measurement {
-  const n = samplesMs.length;
-  const mean = samplesMs.reduce((s, x) => s + x, 0) / n;
-  const variance = n > 1 ? samplesMs.reduce((s, x) => s + (x - mean) ** 2, 0) / (n - 1) : 0;
-  const sem = Math.sqrt(variance) / Math.sqrt(n);
-  const critical = T_TABLE[Math.max(n - 1, 1) - 1] ?? 1.96;
-  return { name, meanMs: mean, medianMs: median(samplesMs), rmePct: (sem * critical / mean) * 100 || 0, samples: n };
+  const t = timeStats(samplesMs);
+  return { name, meanMs: t.meanMs, medianMs: t.medianMs, rmePct: t.rmePct, samples: t.samples };
 }
 
 /** One case's statistics and its raw samples (ms per call, one per timed cycle). */

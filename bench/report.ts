@@ -50,6 +50,32 @@ export interface TargetCheck {
   met: boolean;
 }
 
+/** The largest compiled program of a jitted function (its gradient program). */
+export interface JitProgramInfo {
+  operations: number;
+  /** Float64 memory slots. */
+  slots: number;
+  /** Operations run through their plain implementation (no flat kernel), by name. */
+  hosted: Record<string, number>;
+}
+
+/** One workload under jit. Ratios are ratios of medians. */
+export interface CoreJit {
+  forward: Measurement;
+  gradient: Measurement;
+  /** valueAndGradient of a new jit(f): trace and compile (benchmark.js samples of new functions). */
+  firstCall: Measurement;
+  gradientOverForward: number;
+  /** jit ÷ eager. */
+  forwardOverEager: number;
+  gradientOverEager: number;
+  /** jit value + gradient ÷ tfjs valueAndGrads. */
+  gradientVsTfjs: number;
+  /** First call ÷ one eager value + gradient. */
+  firstCallOverEagerGradient: number;
+  program: JitProgramInfo;
+}
+
 export interface CoreRow {
   id: string;
   label: string;
@@ -65,6 +91,8 @@ export interface CoreRow {
   gradientVsTfjs: number;
   /** The loss and gradient norm from both libraries (a same-workload check). */
   check: { vgradValue: number; tfjsValue: number; vgradGradNorm: number; tfjsGradNorm: number; ok: boolean };
+  /** Under jit; absent in results recorded before it. */
+  jit?: CoreJit;
 }
 
 export interface TorchRow {
@@ -81,7 +109,15 @@ export interface TorchRow {
   forwardVsTorch: number;
   gradientVsTorch: number;
   /** Each round's medians (ms), in the order measured, to show how steady the ratios are. */
-  rounds: Array<{ vgradForwardMs: number; vgradGradientMs: number; torchForwardMs: number; torchGradientMs: number }>;
+  rounds: Array<{ vgradForwardMs: number; vgradGradientMs: number; torchForwardMs: number; torchGradientMs: number; jitGradientMs?: number }>;
+  /** vgrad under jit, pooled likewise; absent in results recorded before it. */
+  jit?: {
+    forward: Measurement;
+    gradient: Measurement;
+    gradientOverForward: number;
+    forwardVsTorch: number;
+    gradientVsTorch: number;
+  };
   /** The loss and gradient norm from both libraries (a same-workload check, 1e-9 relative). */
   check: { vgradValue: number; torchValue: number; vgradGradNorm: number; torchGradNorm: number; ok: boolean };
 }
@@ -101,6 +137,27 @@ export interface DmmRow {
   flat?: Measurement;
   /** vgrad's loss + gradient ÷ the flat limit's (medians). */
   gradientOverFlat?: number;
+  /** Under jit; absent in results recorded before it. */
+  jit?: DmmJit;
+}
+
+/** The DMM loss under jit (valueAndGradient of the jitted loss). Ratios are ratios of medians. */
+export interface DmmJit {
+  forward: Measurement;
+  gradient: Measurement;
+  /** valueAndGradient of a new jit of the loss: trace and compile. */
+  firstCall: Measurement;
+  gradientOverForward: number;
+  /** jit loss + gradient ÷ eager (lossAndGradient). */
+  gradientOverEager: number;
+  /** jit loss + gradient ÷ the hand-written flat limit. */
+  gradientOverFlat: number;
+  /** A full Adam step through the jitted loss (Adam on V-values), training for real. */
+  step: Measurement;
+  /** jit Adam step ÷ the flat limit's loss + gradient. */
+  stepOverFlat: number;
+  firstCallOverEagerGradient: number;
+  program: JitProgramInfo;
 }
 
 export interface SuiteResult<R> {
@@ -219,6 +276,33 @@ export function renderCore(r: SuiteResult<CoreRow>): string {
   );
 }
 
+/** The program column: operations, slots, and operations without a flat kernel. */
+function programCell(p: JitProgramInfo): string {
+  const hosted = Object.entries(p.hosted).map(([name, n]) => `${name}×${n}`).join(", ");
+  return `${p.operations} ops, ${p.slots} slots${hosted === "" ? "" : `; hosted: ${hosted}`}`;
+}
+
+/** The jit rows of the core suite (none for results recorded before jit). */
+export function renderCoreJit(r: SuiteResult<CoreRow>): string | null {
+  const rows = r.rows.flatMap((w) => w.jit === undefined ? [] : [[
+    w.label,
+    cell(w.jit.forward),
+    cell(w.jit.gradient),
+    fmtRatio(w.jit.gradientOverForward),
+    fmtVs(w.jit.forwardOverEager),
+    fmtVs(w.jit.gradientOverEager),
+    fmtVs(w.jit.gradientVsTfjs),
+    cell(w.jit.firstCall),
+    fmtRatio(w.jit.firstCallOverEagerGradient),
+    programCell(w.jit.program),
+  ]]);
+  if (rows.length === 0) return null;
+  return table(
+    ["workload", "jit forward", "jit value+grad", "jit grad/fwd", "jit/eager forward", "jit/eager gradient", "jit/tfjs gradient", "first call (trace + compile)", "first call ÷ eager value+grad", "gradient program"],
+    rows,
+  );
+}
+
 export function renderTorch(r: SuiteResult<TorchRow>): string {
   const rows = r.rows.map((w) => [
     w.label,
@@ -236,6 +320,20 @@ export function renderTorch(r: SuiteResult<TorchRow>): string {
     ["workload", "vgrad forward", "vgrad value+grad", "grad/fwd", "torch forward", "torch value+grad", "torch grad/fwd", "vgrad/torch forward", "vgrad/torch gradient", "same value"],
     rows,
   );
+}
+
+/** The jit rows of the torch suite (none for results recorded before jit). */
+export function renderTorchJit(r: SuiteResult<TorchRow>): string | null {
+  const rows = r.rows.flatMap((w) => w.jit === undefined ? [] : [[
+    w.label,
+    cell(w.jit.forward),
+    cell(w.jit.gradient),
+    fmtRatio(w.jit.gradientOverForward),
+    fmtVs(w.jit.forwardVsTorch),
+    fmtVs(w.jit.gradientVsTorch),
+  ]]);
+  if (rows.length === 0) return null;
+  return table(["workload", "jit forward", "jit value+grad", "jit grad/fwd", "jit/torch forward", "jit/torch gradient"], rows);
 }
 
 export function renderDmm(r: SuiteResult<DmmRow>): string {
@@ -256,6 +354,29 @@ export function renderDmm(r: SuiteResult<DmmRow>): string {
   );
 }
 
+/** The jit rows of the DMM suite (none for results recorded before jit). */
+export function renderDmmJit(r: SuiteResult<DmmRow>): string | null {
+  const both = (m: Measurement): string => `${fmtTime(m.medianMs)} / ${fmtTime(m.meanMs)} ±${m.rmePct.toFixed(0)}%`;
+  const rows = r.rows.flatMap((w) => w.jit === undefined ? [] : [[
+    `${w.file} (${w.weights} weights)`,
+    both(w.jit.forward),
+    both(w.jit.gradient),
+    fmtRatio(w.jit.gradientOverForward),
+    fmtVs(w.jit.gradientOverEager),
+    fmtRatio(w.jit.gradientOverFlat),
+    both(w.jit.step),
+    fmtRatio(w.jit.stepOverFlat),
+    both(w.jit.firstCall),
+    fmtRatio(w.jit.firstCallOverEagerGradient),
+    programCell(w.jit.program),
+  ]]);
+  if (rows.length === 0) return null;
+  return table(
+    ["network", "jit forward, median / mean", "jit loss + gradient, median / mean", "jit grad/fwd", "jit/eager gradient", "jit/flat", "jit Adam step, median / mean", "jit step/flat", "first call (trace + compile), median / mean", "first call ÷ eager loss+grad", "gradient program"],
+    rows,
+  );
+}
+
 export function renderTargets(targets: readonly TargetCheck[]): string {
   return table(
     ["target", "wanted", "measured (medians)", "measured ÷ limit", "met?"],
@@ -267,15 +388,34 @@ export function renderTargets(targets: readonly TargetCheck[]): string {
 export const LEGEND =
   "Times are medians of benchmark.js samples (± is benchmark.js's relative margin of error of the mean); ratios are ratios of medians measured in the same process. vgrad/tfjs < 1 means vgrad is faster.";
 
+/** How the jit rows are made. */
+export const JIT_LEGEND =
+  "Under jit (`jit(f)`, the same function; its value and gradient checked equal to eager mode's before timing): jit/eager < 1 means jit is faster. The first call is valueAndGradient of a new jit(f) — trace and compile — sampled over new functions in the same process.";
+
+/** How the torch suite's jit rows are made. */
+export const JIT_TORCH_LEGEND =
+  "Under jit (`jit(f)`, the same function; its value and gradient checked equal to eager mode's before timing), timed with vgrad's eager cases in the same rounds; jit/torch < 1 means jit is faster.";
+
 /** How the torch suite's numbers are made. */
 export const TORCH_LEGEND =
   "vgrad (benchmark.js) and PyTorch (bench/peers/torch_core.py, the same sampling in Python) are timed in turn on each workload, alternating which goes first, over several rounds; times are medians of all rounds' samples, ratios are ratios of those medians. vgrad/torch < 1 means vgrad is faster.";
 
-/** A whole suite result as Markdown. */
+/** A whole suite result as Markdown: the eager table, the jit table (when recorded), the targets. */
 export function renderSuite(r: SuiteResult<CoreRow> | SuiteResult<DmmRow> | SuiteResult<TorchRow>): string {
+  let head: string[], body: string, jitBody: string | null;
   if (r.suite === "torch") {
-    return [renderMachine(r.machine), "", TORCH_LEGEND, "", renderTorch(r as SuiteResult<TorchRow>), "", renderTargets(r.targets)].join("\n");
+    head = [renderMachine(r.machine), "", TORCH_LEGEND];
+    body = renderTorch(r as SuiteResult<TorchRow>);
+    jitBody = renderTorchJit(r as SuiteResult<TorchRow>);
+  } else if (r.suite === "core") {
+    head = [renderMachine(r.machine)];
+    body = renderCore(r as SuiteResult<CoreRow>);
+    jitBody = renderCoreJit(r as SuiteResult<CoreRow>);
+  } else {
+    head = [renderMachine(r.machine)];
+    body = renderDmm(r as SuiteResult<DmmRow>);
+    jitBody = renderDmmJit(r as SuiteResult<DmmRow>);
   }
-  const body = r.suite === "core" ? renderCore(r as SuiteResult<CoreRow>) : renderDmm(r as SuiteResult<DmmRow>);
-  return [renderMachine(r.machine), "", body, "", renderTargets(r.targets)].join("\n");
+  const jitPart = jitBody === null ? [] : ["", r.suite === "torch" ? JIT_TORCH_LEGEND : JIT_LEGEND, "", jitBody];
+  return [...head, "", body, ...jitPart, "", renderTargets(r.targets)].join("\n");
 }

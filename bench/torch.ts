@@ -1,6 +1,6 @@
 /**
  * Torch suite: vgrad's four core workloads (bench/core.ts) against PyTorch eager mode
- * (float64, one thread), both measured in the same run:
+ * (float64, one thread), both measured in the same run, vgrad eagerly and under jit:
  *
  *   npx tsx bench/torch.ts [<workload id part>]... [--quick] [--rounds N] [--min-samples N] [--max-time S] [--no-write]
  *
@@ -21,7 +21,9 @@ import * as os from "node:os";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { writeFileAtomic } from "../src/synth/atomic-write.js";
-import { CORE_IDS, loadTf, makeWorkloads, relClose, sumSquares, type Json, type Workload } from "./core.js";
+import {
+  CORE_IDS, jitWorkload, loadTf, makeWorkloads, relClose, sumSquares, type JitWorkload, type Json, type Workload,
+} from "./core.js";
 import { FULL, QUICK, measureSampled, median, statsOf, type Settings } from "./harness.js";
 import { fmtTime, machineInfo, renderSuite, type SuiteResult, type TargetCheck, type TorchRow } from "./report.js";
 
@@ -136,6 +138,8 @@ class TorchPeer {
 interface Pool {
   vgradForward: number[];
   vgradGradient: number[];
+  jitForward: number[];
+  jitGradient: number[];
   torchForward: number[];
   torchGradient: number[];
   rounds: TorchRow["rounds"];
@@ -168,24 +172,33 @@ async function measureTorch(peer: TorchPeer, w: Workload, which: "forward" | "gr
   return r.samplesMs;
 }
 
-async function runRounds(peer: TorchPeer, workloads: readonly Workload[], settings: Settings, rounds: number): Promise<Map<string, Pool>> {
+async function runRounds(
+  peer: TorchPeer,
+  workloads: readonly Workload[],
+  jits: ReadonlyMap<string, JitWorkload>,
+  settings: Settings,
+  rounds: number,
+): Promise<Map<string, Pool>> {
   const perRound: Settings = { ...settings, minSamples: Math.ceil(settings.minSamples / rounds), maxTime: settings.maxTime / rounds };
-  const pools = new Map<string, Pool>(workloads.map((w) => [w.id, { vgradForward: [], vgradGradient: [], torchForward: [], torchGradient: [], rounds: [] }]));
+  const pools = new Map<string, Pool>(workloads.map((w) => [w.id, { vgradForward: [], vgradGradient: [], jitForward: [], jitGradient: [], torchForward: [], torchGradient: [], rounds: [] }]));
   for (let round = 0; round < rounds; round++) {
     process.stderr.write(`round ${round + 1}/${rounds} (load average ${os.loadavg().map((x) => x.toFixed(2)).join(", ")})\n`);
     for (const w of workloads) {
       const pool = pools.get(w.id)!;
-      const vgrad = (): { f: number[]; g: number[] } => {
-        const [f, g] = measureSampled(w.label, [
+      const j = jits.get(w.id)!;
+      const vgrad = (): { f: number[]; g: number[]; jf: number[]; jg: number[] } => {
+        const [f, g, jf, jg] = measureSampled(w.label, [
           { name: "vgrad forward", fn: w.vgradForward },
           { name: "vgrad valueAndGradient", fn: w.vgradGradient },
+          { name: "jit forward", fn: j.jitForward },
+          { name: "jit valueAndGradient", fn: j.jitGradient },
         ], perRound);
-        return { f: f!.samplesMs, g: g!.samplesMs };
+        return { f: f!.samplesMs, g: g!.samplesMs, jf: jf!.samplesMs, jg: jg!.samplesMs };
       };
       const torch = async (): Promise<{ f: number[]; g: number[] }> =>
         ({ f: await measureTorch(peer, w, "forward", perRound), g: await measureTorch(peer, w, "gradient", perRound) });
       // alternate who goes first, so that a drift in machine load does not favour one side
-      let v: { f: number[]; g: number[] }, t: { f: number[]; g: number[] };
+      let v: { f: number[]; g: number[]; jf: number[]; jg: number[] }, t: { f: number[]; g: number[] };
       if (round % 2 === 0) {
         v = vgrad();
         t = await torch();
@@ -195,9 +208,11 @@ async function runRounds(peer: TorchPeer, workloads: readonly Workload[], settin
       }
       pool.vgradForward.push(...v.f);
       pool.vgradGradient.push(...v.g);
+      pool.jitForward.push(...v.jf);
+      pool.jitGradient.push(...v.jg);
       pool.torchForward.push(...t.f);
       pool.torchGradient.push(...t.g);
-      pool.rounds.push({ vgradForwardMs: median(v.f), vgradGradientMs: median(v.g), torchForwardMs: median(t.f), torchGradientMs: median(t.g) });
+      pool.rounds.push({ vgradForwardMs: median(v.f), vgradGradientMs: median(v.g), torchForwardMs: median(t.f), torchGradientMs: median(t.g), jitGradientMs: median(v.jg) });
     }
   }
   return pools;
@@ -213,6 +228,15 @@ function targetsOf(rows: readonly TorchRow[]): TargetCheck[] {
       ratio: r.gradientVsTorch,
       met: r.gradientVsTorch < 1,
     });
+    if (r.jit !== undefined) {
+      out.push({
+        what: `${r.label}: jit vs torch (gradient)`,
+        target: "faster (< 1)",
+        measured: `${r.jit.gradientVsTorch.toFixed(3)}`,
+        ratio: r.jit.gradientVsTorch,
+        met: r.jit.gradientVsTorch < 1,
+      });
+    }
   }
   return out;
 }
@@ -249,12 +273,14 @@ async function main(): Promise<void> {
 
     const checks = new Map<string, TorchRow["check"]>();
     for (const w of workloads) checks.set(w.id, await checkSame(peer, w));
-    const pools = await runRounds(peer, workloads, settings, rounds);
+    const jits = new Map(workloads.map((w) => [w.id, jitWorkload(w)]));
+    const pools = await runRounds(peer, workloads, jits, settings, rounds);
 
     const rows: TorchRow[] = workloads.map((w) => {
       const p = pools.get(w.id)!;
       const vf = statsOf("vgrad forward", p.vgradForward), vg = statsOf("vgrad valueAndGradient", p.vgradGradient);
       const tfw = statsOf("torch forward", p.torchForward), tg = statsOf("torch value and gradient", p.torchGradient);
+      const jfw = statsOf("jit forward", p.jitForward), jg = statsOf("jit valueAndGradient", p.jitGradient);
       return {
         id: w.id,
         label: w.label,
@@ -268,14 +294,23 @@ async function main(): Promise<void> {
         gradientVsTorch: vg.medianMs / tg.medianMs,
         rounds: p.rounds,
         check: checks.get(w.id)!,
+        jit: {
+          forward: jfw,
+          gradient: jg,
+          gradientOverForward: jg.medianMs / jfw.medianMs,
+          forwardVsTorch: jfw.medianMs / tfw.medianMs,
+          gradientVsTorch: jg.medianMs / tg.medianMs,
+        },
       };
     });
     machine.loadEnd = os.loadavg();
     const result: SuiteResult<TorchRow> = { suite: "torch", machine, rows, targets: targetsOf(rows) };
     process.stdout.write(`\n## torch\n\n${renderSuite(result)}\n`);
     for (const r of rows) {
-      const perRound = r.rounds.map((x) => fmtTime(x.vgradGradientMs) + " / " + fmtTime(x.torchGradientMs)).join(", ");
-      process.stderr.write(`  ${r.label}: value+gradient vgrad / torch by round: ${perRound}\n`);
+      const perRound = r.rounds
+        .map((x) => `${fmtTime(x.vgradGradientMs)} / ${fmtTime(x.jitGradientMs ?? NaN)} / ${fmtTime(x.torchGradientMs)}`)
+        .join(", ");
+      process.stderr.write(`  ${r.label}: value+gradient vgrad / jit / torch by round: ${perRound}\n`);
     }
     if (write && ids.length < CORE_IDS.length) {
       process.stderr.write("partial torch suite: bench/results/torch.json left as it was (run the whole suite to record)\n");

@@ -1,5 +1,6 @@
 /**
- * vgrad/testing: gradient checking and fast-check arbitraries for V-values.
+ * vgrad/testing: gradient checking, fast-check arbitraries for V-values, and the
+ * measured overhead of a gradient (eager and under jit).
  *
  * @example
  * import { checkGradient, vtreeArb } from "vgrad/testing";
@@ -14,6 +15,14 @@ export {
   type ShapeError,
   type DotProductCheck,
 } from "./check-gradient.js";
+export {
+  overhead,
+  type OverheadOptions,
+  type OverheadReport,
+  type ModeOverhead,
+  type JitOverhead,
+} from "./overhead.js";
+export type { TimeStats } from "./sampling.js";
 export {
   SPECIAL_KEYS,
   leafArb,
