@@ -38,6 +38,12 @@ interface GradientProgram {
   program: Program;
   /** Index of the cotangent among the program's inputs. */
   cotangentInput: number;
+  /**
+   * Memories whose pullback has run, to reuse: a forward keeps its memory until its
+   * pullback reads it, and copying the initial memory per call would cost as much as
+   * the program's size (every kernel rewrites its own slots, so a used one is fine).
+   */
+  free: Float64Array[];
 }
 
 interface Entry {
@@ -156,7 +162,7 @@ class Compiler {
     this.traces++;
     const program = lower(jt, [...inputs, gIn!], outputs, split);
     return {
-      gp: { program, cotangentInput: inputs.length },
+      gp: { program, cotangentInput: inputs.length, free: [] },
       value: plainOf(outputs[0]!),
       grads: outputs.slice(1).map(plainOf),
     };
@@ -215,7 +221,7 @@ class Compiler {
     const e = this.entry(structureKey(args));
     const gp = e.gradients.values().next().value as GradientProgram | undefined;
     if (gp !== undefined) {
-      const M = gp.program.initial.slice();
+      const M = gp.free.pop() ?? gp.program.initial.slice();
       if (this.replay(gp.program, args, M, 0, gp.program.split)) {
         params.memory = { program: gp, M };
         return readOutput(gp.program, M, 0);
@@ -238,15 +244,19 @@ class Compiler {
       const p = gp.program;
       let M: Float64Array;
       let ok = true;
-      if (params.memory?.program === gp) M = params.memory.M;
-      else {
-        M = p.initial.slice();
+      if (params.memory?.program === gp) {
+        M = params.memory.M;
+        params.memory = null; // a second back() of the same call replays its forward again
+      } else {
+        M = gp.free.pop() ?? p.initial.slice();
         ok = this.replay(p, args, M, 0, p.split);
       }
       if (ok) {
         writeLeaves(g, M, p.inputs[gp.cotangentInput]!.offset); // its layout is gKey's
         if (this.replay(p, args, M, p.split, p.kernels.length)) {
-          return args.map((_, i) => readOutput(p, M, i + 1));
+          const grads = args.map((_, i) => readOutput(p, M, i + 1));
+          gp.free.push(M);
+          return grads;
         }
       }
     }
