@@ -6,7 +6,18 @@
  * exactly the same function on exactly the same values.
  */
 import {
-  add, dot, get, jit, leaves, linearCombination, mul, sub, sum, tanh, valueAndGradient, type VValue,
+  add,
+  dot,
+  get,
+  jit,
+  leaves,
+  linearCombination,
+  mul,
+  sub,
+  sum,
+  tanh,
+  valueAndGradient,
+  type VValue,
 } from "../src/index.js";
 import { measure, type Settings } from "./harness.js";
 import type { CoreRow, JitProgramInfo, Measurement, TargetCheck } from "./report.js";
@@ -15,7 +26,6 @@ import { makeRng } from "../src/testing/random.js";
 type TF = typeof import("@tensorflow/tfjs");
 type Tensor = import("@tensorflow/tfjs").Tensor;
 type Tree = { [key: string]: VValue };
-
 
 const names = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 
@@ -55,7 +65,9 @@ export interface Workload {
 // --- (a) a chain of 1000 scalar operations ----------------------------------------------
 function scalarChain(tf: TF): Workload {
   const OPS = 1000;
-  const x0 = 0.5, w = 0.9, b = 0.1;
+  const x0 = 0.5,
+    w = 0.9,
+    b = 0.1;
   const chain = (x: VValue, wv: VValue, bv: VValue): VValue => {
     for (let k = 0; k < OPS; k++) {
       const r = k % 3;
@@ -129,7 +141,8 @@ function elementwise(tf: TF): Workload {
 
 // --- (c) linearCombination of 50 trees of 20 keys ---------------------------------------
 function linComb(tf: TF): Workload {
-  const N = 50, K = 20;
+  const N = 50,
+    K = 20;
   const rand = makeRng(3);
   const keys = names("k", K);
   const coeffs = Array.from({ length: N }, () => 2 * rand() - 1);
@@ -175,7 +188,8 @@ function linComb(tf: TF): Workload {
 
 // --- (d) a 3-layer 32-wide tanh MLP with tree weights -----------------------------------
 function mlp(tf: TF): Workload {
-  const WIDTH = 32, LAYERS = 3;
+  const WIDTH = 32,
+    LAYERS = 3;
   const rand = makeRng(4);
   const unitNames = [names("x", WIDTH), ...Array.from({ length: LAYERS }, (_, l) => names(`h${l + 1}-`, WIDTH))];
   const params: Tree = {};
@@ -183,7 +197,8 @@ function mlp(tf: TF): Workload {
   const layers: Json[] = [];
   const scaleW = 1 / Math.sqrt(WIDTH);
   for (let l = 1; l <= LAYERS; l++) {
-    const ins = unitNames[l - 1]!, outs = unitNames[l]!;
+    const ins = unitNames[l - 1]!,
+      outs = unitNames[l]!;
     const W: Tree = {};
     const wRows: number[][] = [];
     for (const i of ins) {
@@ -220,7 +235,15 @@ function mlp(tf: TF): Workload {
       const L = get(P, `layer-${l}`);
       const W = get(L, "W");
       const ins = unitNames[l - 1]!;
-      h = tanh(add(linearCombination(ins.map((n) => get(h, n)), ins.map((n) => get(W, n))), get(L, "b")));
+      h = tanh(
+        add(
+          linearCombination(
+            ins.map((n) => get(h, n)),
+            ins.map((n) => get(W, n)),
+          ),
+          get(L, "b"),
+        ),
+      );
     }
     const e = sub(h, y);
     return dot(e, e);
@@ -230,7 +253,12 @@ function mlp(tf: TF): Workload {
   const netTf = (p: Tensor[]): Tensor => {
     let h: Tensor = xT;
     for (let l = 0; l < LAYERS; l++) {
-      h = tf.tanh(tf.add(tf.matMul(h as import("@tensorflow/tfjs").Tensor2D, p[2 * l] as import("@tensorflow/tfjs").Tensor2D), p[2 * l + 1]!));
+      h = tf.tanh(
+        tf.add(
+          tf.matMul(h as import("@tensorflow/tfjs").Tensor2D, p[2 * l] as import("@tensorflow/tfjs").Tensor2D),
+          p[2 * l + 1]!,
+        ),
+      );
     }
     const e = tf.sub(h, yT);
     return tf.sum(tf.mul(e, e));
@@ -260,7 +288,12 @@ export const FIRST_CALL_TARGET = 3;
  * Issue 7's targets for one workload under jit: gradient/forward ≤ 3, first call ≤ 3×
  * one eager value + gradient, and (when a tfjs time is given) value + gradient faster than tfjs.
  */
-export function jitTargets(label: string, gradientOverForward: number, firstCallOverEager: number, vsTfjs?: number): TargetCheck[] {
+export function jitTargets(
+  label: string,
+  gradientOverForward: number,
+  firstCallOverEager: number,
+  vsTfjs?: number,
+): TargetCheck[] {
   const out: TargetCheck[] = [
     {
       what: `${label}: jit gradient/forward`,
@@ -322,7 +355,8 @@ export function treeDifference(a: VValue, b: VValue, rel: number): string | null
   let scale = 0;
   for (const m of [la, lb]) for (const x of m.values()) if (Number.isFinite(x)) scale = Math.max(scale, Math.abs(x));
   for (const key of new Set([...la.keys(), ...lb.keys()])) {
-    const x = la.get(key) ?? 0, y = lb.get(key) ?? 0;
+    const x = la.get(key) ?? 0,
+      y = lb.get(key) ?? 0;
     if (x === y || (Number.isNaN(x) && Number.isNaN(y))) continue;
     if (!(Math.abs(x - y) <= rel * Math.max(Math.abs(x), Math.abs(y), scale))) return `${key}: ${x} vs ${y}`;
   }
@@ -395,20 +429,27 @@ export async function runCore(
     const tForward = w.tfjsForward();
     const vgradGradNorm = Math.sqrt(vr.gradient.reduce<number>((s, g) => s + sumSquares(g), 0));
     const tfjsGradNorm = Math.sqrt(tr.gradSq);
-    const ok = relClose(vr.value, tr.value, 1e-4) && relClose(vForward, vr.value, 1e-12) &&
-      relClose(tForward, tr.value, 1e-6) && relClose(vgradGradNorm, tfjsGradNorm, 1e-3);
+    const ok =
+      relClose(vr.value, tr.value, 1e-4) &&
+      relClose(vForward, vr.value, 1e-12) &&
+      relClose(tForward, tr.value, 1e-6) &&
+      relClose(vgradGradNorm, tfjsGradNorm, 1e-3);
 
     const { f, args } = w.vgrad;
     const { jf, jitForward, jitGradient } = jitWorkload(w);
-    const [vf, vg, jfw, jgr, jfirst, tfw, tgr] = measure(w.label, [
-      { name: "vgrad forward", fn: w.vgradForward },
-      { name: "vgrad valueAndGradient", fn: w.vgradGradient },
-      { name: "jit forward", fn: jitForward },
-      { name: "jit valueAndGradient", fn: jitGradient },
-      { name: "jit first call (trace + compile)", fn: () => valueAndGradient(jit(f), ...args) },
-      { name: "tfjs forward", fn: w.tfjsForward },
-      { name: "tfjs valueAndGrads", fn: () => w.tfjsGradient(false) },
-    ], settings) as [Measurement, Measurement, Measurement, Measurement, Measurement, Measurement, Measurement];
+    const [vf, vg, jfw, jgr, jfirst, tfw, tgr] = measure(
+      w.label,
+      [
+        { name: "vgrad forward", fn: w.vgradForward },
+        { name: "vgrad valueAndGradient", fn: w.vgradGradient },
+        { name: "jit forward", fn: jitForward },
+        { name: "jit valueAndGradient", fn: jitGradient },
+        { name: "jit first call (trace + compile)", fn: () => valueAndGradient(jit(f), ...args) },
+        { name: "tfjs forward", fn: w.tfjsForward },
+        { name: "tfjs valueAndGrads", fn: () => w.tfjsGradient(false) },
+      ],
+      settings,
+    ) as [Measurement, Measurement, Measurement, Measurement, Measurement, Measurement, Measurement];
     tf.dispose(w.tensors);
     const leaked = tf.memory().numTensors - before;
     if (leaked !== 0) process.stderr.write(`  warning: ${w.id} leaked ${leaked} tensors\n`);
@@ -461,7 +502,10 @@ export async function runCore(
       ratio: r.forwardVsTfjs,
       met: r.forwardVsTfjs < 1,
     });
-    if (r.jit !== undefined) targets.push(...jitTargets(r.label, r.jit.gradientOverForward, r.jit.firstCallOverEagerGradient, r.jit.gradientVsTfjs));
+    if (r.jit !== undefined)
+      targets.push(
+        ...jitTargets(r.label, r.jit.gradientOverForward, r.jit.firstCallOverEagerGradient, r.jit.gradientVsTfjs),
+      );
   }
   return { rows, targets };
 }

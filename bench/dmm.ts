@@ -14,7 +14,9 @@ import { measure, type Settings } from "./harness.js";
 import type { DmmRow, Measurement, TargetCheck } from "./report.js";
 
 const DATA = new URL("../data/dmm-2022/", import.meta.url);
-const TEXT = "test string.", CYCLES = 140, LAMBDA = 0.001;
+const TEXT = "test string.",
+  CYCLES = 140,
+  LAMBDA = 0.001;
 const SAMPLES = [{ text: TEXT, cycles: CYCLES }];
 /** The networks measured: id, file. */
 export const NETWORKS: ReadonlyArray<readonly [string, string]> = [
@@ -36,14 +38,18 @@ function checkFlat(file: string, flat: FlatDmm, vgrad: { loss: number; gradient:
     throw new Error(`${file}: the flat limit's loss ${r.loss} differs from vgrad's ${vgrad.loss}`);
   }
   flat.links.forEach(([t, fi, s, sf], i) => {
-    const v = get(vgrad.gradient, t, fi, s, sf) as number, g = r.grad[i]!;
+    const v = get(vgrad.gradient, t, fi, s, sf) as number,
+      g = r.grad[i]!;
     if (!(Math.abs(g - v) <= 1e-9 * Math.max(Math.abs(g), Math.abs(v)))) {
       throw new Error(`${file}: the flat limit's gradient at ${t}.${fi} ← ${s}.${sf} is ${g}, vgrad's ${v}`);
     }
   });
 }
 
-export function runDmm(settings: Settings, filter: (id: string) => boolean): { rows: DmmRow[]; targets: TargetCheck[] } {
+export function runDmm(
+  settings: Settings,
+  filter: (id: string) => boolean,
+): { rows: DmmRow[]; targets: TargetCheck[] } {
   const net = layeredNetwork().network;
   const rows: DmmRow[] = [];
   for (const [id, file] of NETWORKS) {
@@ -82,7 +88,9 @@ export function runDmm(settings: Settings, filter: (id: string) => boolean): { r
     const jr = jitGradient();
     const jf = jitForward() as number;
     if (!relClose(jr.value, check.loss, JIT_SAME) || !relClose(jf, check.loss, JIT_SAME)) {
-      throw new Error(`${file}: the loss under jit (${jr.value}, plain call ${jf}) differs from eager mode's ${check.loss} by more than ${JIT_SAME} relative`);
+      throw new Error(
+        `${file}: the loss under jit (${jr.value}, plain call ${jf}) differs from eager mode's ${check.loss} by more than ${JIT_SAME} relative`,
+      );
     }
     checkFlat(`${file} under jit`, flatDmm, { loss: jr.value, gradient: jr.gradient[0]! });
     // a training step through the jitted loss, training for real like the eager one
@@ -95,19 +103,27 @@ export function runDmm(settings: Settings, filter: (id: string) => boolean): { r
     };
 
     const label = `${file} (${countLinks(soft)} weights)`;
-    const [f, g, fl, s, jfw, jgr, js, jfirst] = measure(label, [
-      { name: "forward", fn: forward },
-      { name: "loss + gradient", fn: gradient },
-      { name: "flat limit: loss + gradient", fn: flat },
-      { name: "Adam step", fn: step },
-      { name: "jit forward", fn: jitForward },
-      { name: "jit loss + gradient", fn: jitGradient },
-      { name: "jit Adam step", fn: jitStep },
-      {
-        name: "jit first call (trace + compile)",
-        fn: () => valueAndGradient(jit((w: VValue) => detectorLoss(liveNetwork(withSoft(net, w)), w, options).loss), soft),
-      },
-    ], settings) as [Measurement, Measurement, Measurement, Measurement, Measurement, Measurement, Measurement, Measurement];
+    const [f, g, fl, s, jfw, jgr, js, jfirst] = measure(
+      label,
+      [
+        { name: "forward", fn: forward },
+        { name: "loss + gradient", fn: gradient },
+        { name: "flat limit: loss + gradient", fn: flat },
+        { name: "Adam step", fn: step },
+        { name: "jit forward", fn: jitForward },
+        { name: "jit loss + gradient", fn: jitGradient },
+        { name: "jit Adam step", fn: jitStep },
+        {
+          name: "jit first call (trace + compile)",
+          fn: () =>
+            valueAndGradient(
+              jit((w: VValue) => detectorLoss(liveNetwork(withSoft(net, w)), w, options).loss),
+              soft,
+            ),
+        },
+      ],
+      settings,
+    ) as [Measurement, Measurement, Measurement, Measurement, Measurement, Measurement, Measurement, Measurement];
     rows.push({
       id,
       file,
@@ -174,7 +190,9 @@ export function runDmm(settings: Settings, filter: (id: string) => boolean): { r
         met: r.jit.stepOverFlat <= limit,
       });
     }
-    targets.push(...jitTargets(`${r.weights}-weight network`, r.jit.gradientOverForward, r.jit.firstCallOverEagerGradient));
+    targets.push(
+      ...jitTargets(`${r.weights}-weight network`, r.jit.gradientOverForward, r.jit.firstCallOverEagerGradient),
+    );
   }
   return { rows, targets };
 }

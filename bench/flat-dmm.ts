@@ -15,8 +15,16 @@
  * vgrad's engine at compile time, as is the key order of every norm's input.
  */
 import {
-  linksOf, liveNetwork, neurons as B, run, SELF, targets, withSoft,
-  type Link, type Network, type NeuronType,
+  linksOf,
+  liveNetwork,
+  neurons as B,
+  run,
+  SELF,
+  targets,
+  withSoft,
+  type Link,
+  type Network,
+  type NeuronType,
 } from "../src/dmm/index.js";
 import type { VValue } from "../src/index.js";
 
@@ -45,8 +53,15 @@ export interface FlatDmm {
 const NUMBER_KEY = ":number";
 type Kind = "timer" | "input" | "const_1" | "eos" | "accum" | "norm" | "dot" | "compare" | "output";
 const KINDS = new Map<NeuronType, Kind>([
-  [B.timer, "timer"], [B.input, "input"], [B.const1, "const_1"], [B.eos, "eos"], [B.accum, "accum"],
-  [B.norm, "norm"], [B.dotNeuron, "dot"], [B.compare, "compare"], [B.output, "output"],
+  [B.timer, "timer"],
+  [B.input, "input"],
+  [B.const1, "const_1"],
+  [B.eos, "eos"],
+  [B.accum, "accum"],
+  [B.norm, "norm"],
+  [B.dotNeuron, "dot"],
+  [B.compare, "compare"],
+  [B.output, "output"],
 ]);
 const DOT_BOUND = 4;
 
@@ -75,39 +90,52 @@ export function compileFlatDmm(network: Network, soft: VValue, options: FlatDmmO
   const { text, cycles } = options;
   const lambda = options.lambda ?? 0.001;
   const compat = options.compat2022 ?? false;
-  if (typeof text !== "string" || text.length === 0) throw new RangeError("compileFlatDmm: text must be a non-empty string");
-  if (!Number.isInteger(cycles) || cycles < 1) throw new RangeError(`compileFlatDmm: cycles must be an integer >= 1, got ${cycles}`);
+  if (typeof text !== "string" || text.length === 0)
+    throw new RangeError("compileFlatDmm: text must be a non-empty string");
+  if (!Number.isInteger(cycles) || cycles < 1)
+    throw new RangeError(`compileFlatDmm: cycles must be an integer >= 1, got ${cycles}`);
   if (!Number.isFinite(lambda)) throw new RangeError(`compileFlatDmm: lambda must be finite, got ${lambda}`);
 
   const live = liveNetwork(withSoft(network, soft));
-  if (Object.prototype.hasOwnProperty.call(live.neurons, SELF)) throw new RangeError("compileFlatDmm: a network with Self is not DMM Lite");
+  if (Object.prototype.hasOwnProperty.call(live.neurons, SELF))
+    throw new RangeError("compileFlatDmm: a network with Self is not DMM Lite");
   const kind = new Map<string, Kind>();
   for (const name of Object.keys(live.neurons)) {
     const k = KINDS.get(live.neurons[name]!);
     if (k === undefined) {
-      throw new RangeError(`compileFlatDmm: neuron "${name}" has type "${live.neurons[name]!.name}", not one of the built-in DMM Lite types (timer, input, const_1, eos, accum, norm, dot clipped at 4, compare, output)`);
+      throw new RangeError(
+        `compileFlatDmm: neuron "${name}" has type "${live.neurons[name]!.name}", not one of the built-in DMM Lite types (timer, input, const_1, eos, accum, norm, dot clipped at 4, compare, output)`,
+      );
     }
     kind.set(name, k);
   }
-  if (kind.get("output") !== "output") throw new RangeError('compileFlatDmm: the network needs a neuron "output" of type output');
+  if (kind.get("output") !== "output")
+    throw new RangeError('compileFlatDmm: the network needs a neuron "output" of type output');
 
   const softLinks = linksOf(soft);
   const hardLinks = linksOf(network.hard);
   const isLive = (l: Link): boolean => kind.has(l[0]) && kind.has(l[2]);
-  const allLinks = [...softLinks.map((l, i) => ({ l, w: i, soft: true })), ...hardLinks.map((l, i) => ({ l, w: softLinks.length + i, soft: false }))]
-    .filter(({ l }) => isLive(l));
+  const allLinks = [
+    ...softLinks.map((l, i) => ({ l, w: i, soft: true })),
+    ...hardLinks.map((l, i) => ({ l, w: softLinks.length + i, soft: false })),
+  ].filter(({ l }) => isLive(l));
 
   // Static neurons: fed by hard links from static neurons only (the greatest such set).
   const stat = new Set<string>([...kind.keys()].filter((n) => kind.get(n) !== "output"));
   for (let changed = true; changed;) {
     changed = false;
     for (const { l, soft: isSoft } of allLinks) {
-      if (stat.has(l[0]) && (isSoft || !stat.has(l[2]))) { stat.delete(l[0]); changed = true; }
+      if (stat.has(l[0]) && (isSoft || !stat.has(l[2]))) {
+        stat.delete(l[0]);
+        changed = true;
+      }
     }
   }
   for (const [n, k] of kind) {
     if ((k === "timer" || k === "input") && !stat.has(n)) {
-      throw new RangeError(`compileFlatDmm: neuron "${n}" (${k}) must be fed by hard links from static neurons only: its value must not depend on the weights`);
+      throw new RangeError(
+        `compileFlatDmm: neuron "${n}" (${k}) must be fed by hard links from static neurons only: its value must not depend on the weights`,
+      );
     }
   }
 
@@ -142,7 +170,10 @@ export function compileFlatDmm(network: Network, soft: VValue, options: FlatDmmO
     if (stat.has(n)) continue;
     if (k === "norm") reachOf(n, "norm").add(NUMBER_KEY);
     if (k === "dot") reachOf(n, "dot").add(NUMBER_KEY);
-    if (k === "compare") { reachOf(n, "true").add(NUMBER_KEY); reachOf(n, "false").add(NUMBER_KEY); }
+    if (k === "compare") {
+      reachOf(n, "true").add(NUMBER_KEY);
+      reachOf(n, "false").add(NUMBER_KEY);
+    }
   }
   const addAll = (to: Set<string>, from: Set<string>): boolean => {
     const before = to.size;
@@ -172,8 +203,14 @@ export function compileFlatDmm(network: Network, soft: VValue, options: FlatDmmO
   for (const [n, k] of kind) {
     if (stat.has(n)) continue;
     if (k === "norm") addAll(neededOf(n, "dict"), ALL);
-    if (k === "dot") { addAll(neededOf(n, "dict-1"), reachOf(n, "dict-2")); addAll(neededOf(n, "dict-2"), reachOf(n, "dict-1")); }
-    if (k === "compare" || k === "output") { neededOf(n, "dict-1").add(NUMBER_KEY); neededOf(n, "dict-2").add(NUMBER_KEY); }
+    if (k === "dot") {
+      addAll(neededOf(n, "dict-1"), reachOf(n, "dict-2"));
+      addAll(neededOf(n, "dict-2"), reachOf(n, "dict-1"));
+    }
+    if (k === "compare" || k === "output") {
+      neededOf(n, "dict-1").add(NUMBER_KEY);
+      neededOf(n, "dict-2").add(NUMBER_KEY);
+    }
   }
   for (let changed = true; changed;) {
     changed = false;
@@ -190,7 +227,8 @@ export function compileFlatDmm(network: Network, soft: VValue, options: FlatDmmO
   // Slots: y (outputs) of dynamic fields, then of static ones; x (inputs) of dynamic targets.
   const ySlot = new Map<string, Map<string, number>>();
   const xSlot = new Map<string, Map<string, number>>();
-  let nY = 0, nX = 0;
+  let nY = 0,
+    nX = 0;
   const allocY = (n: string, f: string, keys: readonly string[]): void => {
     const m = new Map<string, number>();
     for (const k of keys) m.set(k, nY++);
@@ -224,51 +262,89 @@ export function compileFlatDmm(network: Network, soft: VValue, options: FlatDmmO
   // The down movement: soft links (weights 0..nSoft-1), then hard ones, each a list of
   // (source slot, target slot) pairs over the keys both sides hold.
   const nSoft = softLinks.length;
-  const linkW: number[] = [], pairStart: number[] = [0], pairSrc: number[] = [], pairTgt: number[] = [];
+  const linkW: number[] = [],
+    pairStart: number[] = [0],
+    pairSrc: number[] = [],
+    pairTgt: number[] = [];
   for (const { l, w } of dynLinks) {
-    const src = ySlot.get(fieldId(l[2], l[3])), tgt = xSlot.get(fieldId(l[0], l[1]));
+    const src = ySlot.get(fieldId(l[2], l[3])),
+      tgt = xSlot.get(fieldId(l[0], l[1]));
     if (src === undefined || tgt === undefined) {
       throw new RangeError(`compileFlatDmm: link ${l.slice(0, 4).join(".")} joins fields the neuron types do not have`);
     }
     linkW.push(w);
     for (const [k, s] of src) {
       const t = tgt.get(k);
-      if (t !== undefined) { pairSrc.push(s); pairTgt.push(t); }
+      if (t !== undefined) {
+        pairSrc.push(s);
+        pairTgt.push(t);
+      }
     }
     pairStart.push(pairSrc.length);
   }
-  const LW = Int32Array.from(linkW), PS = Int32Array.from(pairStart), PSRC = Int32Array.from(pairSrc), PTGT = Int32Array.from(pairTgt);
+  const LW = Int32Array.from(linkW),
+    PS = Int32Array.from(pairStart),
+    PSRC = Int32Array.from(pairSrc),
+    PTGT = Int32Array.from(pairTgt);
   const wAll = new Float64Array(nSoft + hardLinks.length);
-  hardLinks.forEach((l, i) => { wAll[nSoft + i] = l[4]; });
+  hardLinks.forEach((l, i) => {
+    wAll[nSoft + i] = l[4];
+  });
 
   // The up movement, by type.
   const slotOr = (m: Map<string, number> | undefined, k: string): number => m?.get(k) ?? -1;
-  const accOut: number[] = [], accMem: number[] = [], accIn: number[] = [];
+  const accOut: number[] = [],
+    accMem: number[] = [],
+    accIn: number[] = [];
   const normOut: number[] = [];
-  const dotOut: number[] = [], dotStart: number[] = [0], dotA: number[] = [], dotB: number[] = [];
-  const cmpA: number[] = [], cmpB: number[] = [], cmpT: number[] = [], cmpF: number[] = [];
+  const dotOut: number[] = [],
+    dotStart: number[] = [0],
+    dotA: number[] = [],
+    dotB: number[] = [];
+  const cmpA: number[] = [],
+    cmpB: number[] = [],
+    cmpT: number[] = [],
+    cmpF: number[] = [];
   for (const n of dynamic) {
     const k = kind.get(n)!;
     const xs = (f: string): Map<string, number> => xSlot.get(fieldId(n, f))!;
     const ys = (f: string): Map<string, number> => ySlot.get(fieldId(n, f))!;
     if (k === "accum") {
-      for (const [key, o] of ys("dict")) { accOut.push(o); accMem.push(xs("dict-1").get(key)!); accIn.push(xs("dict-2").get(key)!); }
+      for (const [key, o] of ys("dict")) {
+        accOut.push(o);
+        accMem.push(xs("dict-1").get(key)!);
+        accIn.push(xs("dict-2").get(key)!);
+      }
     } else if (k === "norm") {
       normOut.push(ys("norm").get(NUMBER_KEY)!);
     } else if (k === "dot") {
       dotOut.push(ys("dot").get(NUMBER_KEY)!);
-      for (const [key, a] of xs("dict-1")) { dotA.push(a); dotB.push(xs("dict-2").get(key)!); }
+      for (const [key, a] of xs("dict-1")) {
+        dotA.push(a);
+        dotB.push(xs("dict-2").get(key)!);
+      }
       dotStart.push(dotA.length);
     } else if (k === "compare") {
-      cmpA.push(slotOr(xs("dict-1"), NUMBER_KEY)); cmpB.push(slotOr(xs("dict-2"), NUMBER_KEY));
-      cmpT.push(ys("true").get(NUMBER_KEY)!); cmpF.push(ys("false").get(NUMBER_KEY)!);
+      cmpA.push(slotOr(xs("dict-1"), NUMBER_KEY));
+      cmpB.push(slotOr(xs("dict-2"), NUMBER_KEY));
+      cmpT.push(ys("true").get(NUMBER_KEY)!);
+      cmpF.push(ys("false").get(NUMBER_KEY)!);
     }
   }
-  const ACC_O = Int32Array.from(accOut), ACC_M = Int32Array.from(accMem), ACC_I = Int32Array.from(accIn);
+  const ACC_O = Int32Array.from(accOut),
+    ACC_M = Int32Array.from(accMem),
+    ACC_I = Int32Array.from(accIn);
   const NORM_O = Int32Array.from(normOut);
-  const DOT_O = Int32Array.from(dotOut), DOT_S = Int32Array.from(dotStart), DOT_A = Int32Array.from(dotA), DOT_B = Int32Array.from(dotB);
-  const CMP_A = Int32Array.from(cmpA), CMP_B = Int32Array.from(cmpB), CMP_T = Int32Array.from(cmpT), CMP_F = Int32Array.from(cmpF);
-  const nNorm = NORM_O.length, nDot = DOT_O.length;
+  const DOT_O = Int32Array.from(dotOut),
+    DOT_S = Int32Array.from(dotStart),
+    DOT_A = Int32Array.from(dotA),
+    DOT_B = Int32Array.from(dotB);
+  const CMP_A = Int32Array.from(cmpA),
+    CMP_B = Int32Array.from(cmpB),
+    CMP_T = Int32Array.from(cmpT),
+    CMP_F = Int32Array.from(cmpF);
+  const nNorm = NORM_O.length,
+    nDot = DOT_O.length;
   const Y1 = slotOr(xSlot.get(fieldId("output", "dict-1")), NUMBER_KEY);
   const Y2 = slotOr(xSlot.get(fieldId("output", "dict-2")), NUMBER_KEY);
 
@@ -305,15 +381,51 @@ export function compileFlatDmm(network: Network, soft: VValue, options: FlatDmmO
   const dotPass = new Uint8Array(cycles * Math.max(nDot, 1));
   const z = targets(text, cycles);
   const Z = new Float64Array(2 * cycles);
-  for (let c = 0; c < cycles; c++) { Z[2 * c] = z[c]![0]; Z[2 * c + 1] = z[c]![1]; }
+  for (let c = 0; c < cycles; c++) {
+    Z[2 * c] = z[c]![0];
+    Z[2 * c + 1] = z[c]![1];
+  }
   const prog: Program = {
-    cycles, nX, nY, nSoft, compat, lambda, X, Y, wAll, LW, PS, PSRC, PTGT,
-    ACC_O, ACC_M, ACC_I, NORM_O, NORM_ORDER, normOrderStart, normArg, DOT_O, DOT_S, DOT_A, DOT_B, dotPass,
-    CMP_A, CMP_B, CMP_T, CMP_F, Y1, Y2, Z, XB: new Float64Array(nX), YB: new Float64Array(nY),
+    cycles,
+    nX,
+    nY,
+    nSoft,
+    compat,
+    lambda,
+    X,
+    Y,
+    wAll,
+    LW,
+    PS,
+    PSRC,
+    PTGT,
+    ACC_O,
+    ACC_M,
+    ACC_I,
+    NORM_O,
+    NORM_ORDER,
+    normOrderStart,
+    normArg,
+    DOT_O,
+    DOT_S,
+    DOT_A,
+    DOT_B,
+    dotPass,
+    CMP_A,
+    CMP_B,
+    CMP_T,
+    CMP_F,
+    Y1,
+    Y2,
+    Z,
+    XB: new Float64Array(nX),
+    YB: new Float64Array(nY),
   };
   const check = (weights: Float64Array): void => {
     if (!(weights instanceof Float64Array) || weights.length !== nSoft) {
-      throw new RangeError(`flat DMM: weights must be a Float64Array of length ${nSoft}, got ${weights instanceof Float64Array ? `length ${weights.length}` : typeof weights}`);
+      throw new RangeError(
+        `flat DMM: weights must be a Float64Array of length ${nSoft}, got ${weights instanceof Float64Array ? `length ${weights.length}` : typeof weights}`,
+      );
     }
   };
   return {
@@ -383,13 +495,39 @@ interface Program {
 
 /** Runs all cycles, storing x, y, norm choices and dot clips; returns the loss. */
 function forward(P: Program, weights: Float64Array): { loss: number; prereg: number; regL1: number } {
-  const { cycles, nX, nY, nSoft, lambda, X, Y, wAll, LW, PS, PSRC, PTGT, ACC_O, ACC_M, ACC_I, NORM_O, NORM_ORDER, normOrderStart, normArg } = P;
+  const {
+    cycles,
+    nX,
+    nY,
+    nSoft,
+    lambda,
+    X,
+    Y,
+    wAll,
+    LW,
+    PS,
+    PSRC,
+    PTGT,
+    ACC_O,
+    ACC_M,
+    ACC_I,
+    NORM_O,
+    NORM_ORDER,
+    normOrderStart,
+    normArg,
+  } = P;
   const { DOT_O, DOT_S, DOT_A, DOT_B, dotPass, CMP_A, CMP_B, CMP_T, CMP_F, Y1, Y2, Z } = P;
-  const L = LW.length, nAcc = ACC_O.length, nNorm = NORM_O.length, nDot = DOT_O.length, nCmp = CMP_T.length;
+  const L = LW.length,
+    nAcc = ACC_O.length,
+    nNorm = NORM_O.length,
+    nDot = DOT_O.length,
+    nCmp = CMP_T.length;
   wAll.set(weights);
   let prereg = 0;
   for (let c = 1; c <= cycles; c++) {
-    const xo = c * nX, yp = (c - 1) * nY, yo = c * nY;
+    const xo = c * nX,
+      yp = (c - 1) * nY,
+      yo = c * nY;
     X.fill(0, xo, xo + nX);
     for (let l = 0; l < L; l++) {
       const w = wAll[LW[l]!]!;
@@ -401,10 +539,14 @@ function forward(P: Program, weights: Float64Array): { loss: number; prereg: num
     for (let i = 0; i < nAcc; i++) Y[yo + ACC_O[i]!] = X[xo + ACC_M[i]!]! + X[xo + ACC_I[i]!]!;
     for (let i = 0; i < nNorm; i++) {
       const q = (c - 1) * nNorm + i;
-      let best = -1, arg = -1;
+      let best = -1,
+        arg = -1;
       for (let p = normOrderStart[q]!, e = normOrderStart[q + 1]!; p < e; p++) {
         const a = Math.abs(X[xo + NORM_ORDER[p]!]!);
-        if (a > best) { best = a; arg = NORM_ORDER[p]!; }
+        if (a > best) {
+          best = a;
+          arg = NORM_ORDER[p]!;
+        }
       }
       normArg[q] = arg;
       Y[yo + NORM_O[i]!] = arg < 0 ? 0 : best;
@@ -417,12 +559,15 @@ function forward(P: Program, weights: Float64Array): { loss: number; prereg: num
       Y[yo + DOT_O[i]!] = pass ? s : s < 0 ? -DOT_BOUND : DOT_BOUND;
     }
     for (let i = 0; i < nCmp; i++) {
-      const a = CMP_A[i]! < 0 ? 0 : X[xo + CMP_A[i]!]!, b = CMP_B[i]! < 0 ? 0 : X[xo + CMP_B[i]!]!;
-      const d = a - b, e = b - a;
+      const a = CMP_A[i]! < 0 ? 0 : X[xo + CMP_A[i]!]!,
+        b = CMP_B[i]! < 0 ? 0 : X[xo + CMP_B[i]!]!;
+      const d = a - b,
+        e = b - a;
       Y[yo + CMP_T[i]!] = d > 0 ? d : 0;
       Y[yo + CMP_F[i]!] = e > 0 ? e : 0;
     }
-    const e1 = (Y1 < 0 ? 0 : X[xo + Y1]!) - Z[2 * c - 2]!, e2 = (Y2 < 0 ? 0 : X[xo + Y2]!) - Z[2 * c - 1]!;
+    const e1 = (Y1 < 0 ? 0 : X[xo + Y1]!) - Z[2 * c - 2]!,
+      e2 = (Y2 < 0 ? 0 : X[xo + Y2]!) - Z[2 * c - 1]!;
     prereg += e1 * e1;
     prereg += e2 * e2;
   }
@@ -433,14 +578,38 @@ function forward(P: Program, weights: Float64Array): { loss: number; prereg: num
 
 /** The reverse sweep over the histories {@link forward} stored: the gradient of the loss. */
 function backward(P: Program, weights: Float64Array): Float64Array {
-  const { cycles, nX, nY, nSoft, compat, lambda, X, Y, wAll, LW, PS, PSRC, PTGT, ACC_O, ACC_M, ACC_I, NORM_O, normArg } = P;
+  const {
+    cycles,
+    nX,
+    nY,
+    nSoft,
+    compat,
+    lambda,
+    X,
+    Y,
+    wAll,
+    LW,
+    PS,
+    PSRC,
+    PTGT,
+    ACC_O,
+    ACC_M,
+    ACC_I,
+    NORM_O,
+    normArg,
+  } = P;
   const { DOT_O, DOT_S, DOT_A, DOT_B, dotPass, CMP_A, CMP_B, CMP_T, CMP_F, Y1, Y2, Z, XB, YB } = P;
-  const L = LW.length, nAcc = ACC_O.length, nNorm = NORM_O.length, nDot = DOT_O.length, nCmp = CMP_T.length;
+  const L = LW.length,
+    nAcc = ACC_O.length,
+    nNorm = NORM_O.length,
+    nDot = DOT_O.length,
+    nCmp = CMP_T.length;
   const grad = new Float64Array(nSoft);
   for (let l = 0; l < nSoft; l++) grad[l] = lambda * Math.sign(weights[l]!);
   YB.fill(0);
   for (let c = cycles; c >= 1; c--) {
-    const xo = c * nX, yp = (c - 1) * nY;
+    const xo = c * nX,
+      yp = (c - 1) * nY;
     XB.fill(0);
     if (Y1 >= 0) XB[Y1] = 2 * (X[xo + Y1]! - Z[2 * c - 2]!);
     if (Y2 >= 0) XB[Y2] = 2 * (X[xo + Y2]! - Z[2 * c - 1]!);
@@ -457,14 +626,17 @@ function backward(P: Program, weights: Float64Array): Float64Array {
       if (!dotPass[(c - 1) * nDot + i]) continue;
       const g = YB[DOT_O[i]!]!;
       for (let p = DOT_S[i]!, e = DOT_S[i + 1]!; p < e; p++) {
-        const a = DOT_A[p]!, b = DOT_B[p]!;
+        const a = DOT_A[p]!,
+          b = DOT_B[p]!;
         XB[a] = XB[a]! + g * X[xo + b]!;
         XB[b] = XB[b]! + g * X[xo + a]!;
       }
     }
     for (let i = 0; i < nCmp; i++) {
-      const ia = CMP_A[i]!, ib = CMP_B[i]!;
-      const a = ia < 0 ? 0 : X[xo + ia]!, b = ib < 0 ? 0 : X[xo + ib]!;
+      const ia = CMP_A[i]!,
+        ib = CMP_B[i]!;
+      const a = ia < 0 ? 0 : X[xo + ia]!,
+        b = ib < 0 ? 0 : X[xo + ib]!;
       // relu'(0) = 1, as vgrad's relu
       const gd = (a - b >= 0 ? YB[CMP_T[i]!]! : 0) - (b - a >= 0 ? YB[CMP_F[i]!]! : 0);
       if (ia >= 0) XB[ia] = XB[ia]! + gd;
@@ -473,10 +645,12 @@ function backward(P: Program, weights: Float64Array): Float64Array {
     // the down movement of cycle c, backwards: into y of cycle c − 1 and the weights
     YB.fill(0);
     for (let l = 0; l < L; l++) {
-      const wi = LW[l]!, w = wAll[wi]!;
+      const wi = LW[l]!,
+        w = wAll[wi]!;
       let gw = 0;
       for (let p = PS[l]!, e = PS[l + 1]!; p < e; p++) {
-        const xb = XB[PTGT[p]!]!, s = PSRC[p]!;
+        const xb = XB[PTGT[p]!]!,
+          s = PSRC[p]!;
         gw += xb * Y[yp + s]!;
         YB[s] = YB[s]! + w * xb;
       }

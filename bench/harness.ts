@@ -57,13 +57,21 @@ export function measureSampled(title: string, cases: readonly Case[], settings: 
   const suite = new Benchmark.Suite(title);
   for (const c of cases) {
     const fn = c.fn;
-    suite.add(c.name, () => { sink = fn(); }, { minSamples: settings.minSamples, maxTime: settings.maxTime });
+    suite.add(
+      c.name,
+      () => {
+        sink = fn();
+      },
+      { minSamples: settings.minSamples, maxTime: settings.maxTime },
+    );
   }
   suite.on("cycle", (event: Benchmark.Event) => {
     const b = event.target as unknown as Benchmark;
     if (b.error === undefined) {
       const med = median(b.stats.sample) * 1e3;
-      process.stderr.write(`  ${title} / ${b.name}: median ${med.toPrecision(4)} ms, ±${b.stats.rme.toFixed(1)}%, ${b.stats.sample.length} samples\n`);
+      process.stderr.write(
+        `  ${title} / ${b.name}: median ${med.toPrecision(4)} ms, ±${b.stats.rme.toFixed(1)}%, ${b.stats.sample.length} samples\n`,
+      );
     }
   });
   suite.run({ async: false });

@@ -109,7 +109,13 @@ export interface TorchRow {
   forwardVsTorch: number;
   gradientVsTorch: number;
   /** Each round's medians (ms), in the order measured, to show how steady the ratios are. */
-  rounds: Array<{ vgradForwardMs: number; vgradGradientMs: number; torchForwardMs: number; torchGradientMs: number; jitGradientMs?: number }>;
+  rounds: Array<{
+    vgradForwardMs: number;
+    vgradGradientMs: number;
+    torchForwardMs: number;
+    torchGradientMs: number;
+    jitGradientMs?: number;
+  }>;
   /** vgrad under jit, pooled likewise; absent in results recorded before it. */
   jit?: {
     forward: Measurement;
@@ -178,8 +184,14 @@ function versionOf(pkg: string): string {
 
 function gitDescribe(): string {
   try {
-    const head = execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-    const dirty = execFileSync("git", ["status", "--porcelain", "--", "src"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    const head = execFileSync("git", ["rev-parse", "--short", "HEAD"], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
+    const dirty = execFileSync("git", ["status", "--porcelain", "--", "src"], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
     return dirty === "" ? head : `${head} + uncommitted changes in src/`;
   } catch {
     return "?";
@@ -202,7 +214,11 @@ export function machineInfo(command: string, settings: Machine["settings"], date
     loadStart: os.loadavg(),
     loadEnd: [],
     git: GIT,
-    versions: { benchmark: versionOf("benchmark"), "@tensorflow/tfjs": versionOf("@tensorflow/tfjs"), v8: process.versions.v8 },
+    versions: {
+      benchmark: versionOf("benchmark"),
+      "@tensorflow/tfjs": versionOf("@tensorflow/tfjs"),
+      v8: process.versions.v8,
+    },
     settings,
   };
 }
@@ -245,7 +261,9 @@ export function renderMachine(m: Machine): string {
   const v = m.versions;
   const peers = [
     v["@tensorflow/tfjs"] === undefined ? undefined : `@tensorflow/tfjs ${v["@tensorflow/tfjs"]} (CPU backend)`,
-    v["torch"] === undefined ? undefined : `PyTorch ${v["torch"]} (Python ${v["python"] ?? "?"}; eager, float64, ${v["torchThreads"] ?? "?"} thread)`,
+    v["torch"] === undefined
+      ? undefined
+      : `PyTorch ${v["torch"]} (Python ${v["python"] ?? "?"}; eager, float64, ${v["torchThreads"] ?? "?"} thread)`,
   ].filter((x) => x !== undefined);
   const rounds = m.settings.rounds === undefined ? "" : `, in ${m.settings.rounds} interleaved rounds`;
   return [
@@ -271,34 +289,64 @@ export function renderCore(r: SuiteResult<CoreRow>): string {
     w.check.ok ? "ok" : "MISMATCH",
   ]);
   return table(
-    ["workload", "vgrad forward", "vgrad value+grad", "grad/fwd", "tfjs forward", "tfjs valueAndGrads", "tfjs grad/fwd", "vgrad/tfjs forward", "vgrad/tfjs gradient", "same value"],
+    [
+      "workload",
+      "vgrad forward",
+      "vgrad value+grad",
+      "grad/fwd",
+      "tfjs forward",
+      "tfjs valueAndGrads",
+      "tfjs grad/fwd",
+      "vgrad/tfjs forward",
+      "vgrad/tfjs gradient",
+      "same value",
+    ],
     rows,
   );
 }
 
 /** The program column: operations, slots, and operations without a flat kernel. */
 function programCell(p: JitProgramInfo): string {
-  const hosted = Object.entries(p.hosted).map(([name, n]) => `${name}×${n}`).join(", ");
+  const hosted = Object.entries(p.hosted)
+    .map(([name, n]) => `${name}×${n}`)
+    .join(", ");
   return `${p.operations} ops, ${p.slots} slots${hosted === "" ? "" : `; hosted: ${hosted}`}`;
 }
 
 /** The jit rows of the core suite (none for results recorded before jit). */
 export function renderCoreJit(r: SuiteResult<CoreRow>): string | null {
-  const rows = r.rows.flatMap((w) => w.jit === undefined ? [] : [[
-    w.label,
-    cell(w.jit.forward),
-    cell(w.jit.gradient),
-    fmtRatio(w.jit.gradientOverForward),
-    fmtVs(w.jit.forwardOverEager),
-    fmtVs(w.jit.gradientOverEager),
-    fmtVs(w.jit.gradientVsTfjs),
-    cell(w.jit.firstCall),
-    fmtRatio(w.jit.firstCallOverEagerGradient),
-    programCell(w.jit.program),
-  ]]);
+  const rows = r.rows.flatMap((w) =>
+    w.jit === undefined
+      ? []
+      : [
+          [
+            w.label,
+            cell(w.jit.forward),
+            cell(w.jit.gradient),
+            fmtRatio(w.jit.gradientOverForward),
+            fmtVs(w.jit.forwardOverEager),
+            fmtVs(w.jit.gradientOverEager),
+            fmtVs(w.jit.gradientVsTfjs),
+            cell(w.jit.firstCall),
+            fmtRatio(w.jit.firstCallOverEagerGradient),
+            programCell(w.jit.program),
+          ],
+        ],
+  );
   if (rows.length === 0) return null;
   return table(
-    ["workload", "jit forward", "jit value+grad", "jit grad/fwd", "jit/eager forward", "jit/eager gradient", "jit/tfjs gradient", "first call (trace + compile)", "first call ÷ eager value+grad", "gradient program"],
+    [
+      "workload",
+      "jit forward",
+      "jit value+grad",
+      "jit grad/fwd",
+      "jit/eager forward",
+      "jit/eager gradient",
+      "jit/tfjs gradient",
+      "first call (trace + compile)",
+      "first call ÷ eager value+grad",
+      "gradient program",
+    ],
     rows,
   );
 }
@@ -317,23 +365,43 @@ export function renderTorch(r: SuiteResult<TorchRow>): string {
     w.check.ok ? "ok" : "MISMATCH",
   ]);
   return table(
-    ["workload", "vgrad forward", "vgrad value+grad", "grad/fwd", "torch forward", "torch value+grad", "torch grad/fwd", "vgrad/torch forward", "vgrad/torch gradient", "same value"],
+    [
+      "workload",
+      "vgrad forward",
+      "vgrad value+grad",
+      "grad/fwd",
+      "torch forward",
+      "torch value+grad",
+      "torch grad/fwd",
+      "vgrad/torch forward",
+      "vgrad/torch gradient",
+      "same value",
+    ],
     rows,
   );
 }
 
 /** The jit rows of the torch suite (none for results recorded before jit). */
 export function renderTorchJit(r: SuiteResult<TorchRow>): string | null {
-  const rows = r.rows.flatMap((w) => w.jit === undefined ? [] : [[
-    w.label,
-    cell(w.jit.forward),
-    cell(w.jit.gradient),
-    fmtRatio(w.jit.gradientOverForward),
-    fmtVs(w.jit.forwardVsTorch),
-    fmtVs(w.jit.gradientVsTorch),
-  ]]);
+  const rows = r.rows.flatMap((w) =>
+    w.jit === undefined
+      ? []
+      : [
+          [
+            w.label,
+            cell(w.jit.forward),
+            cell(w.jit.gradient),
+            fmtRatio(w.jit.gradientOverForward),
+            fmtVs(w.jit.forwardVsTorch),
+            fmtVs(w.jit.gradientVsTorch),
+          ],
+        ],
+  );
   if (rows.length === 0) return null;
-  return table(["workload", "jit forward", "jit value+grad", "jit grad/fwd", "jit/torch forward", "jit/torch gradient"], rows);
+  return table(
+    ["workload", "jit forward", "jit value+grad", "jit grad/fwd", "jit/torch forward", "jit/torch gradient"],
+    rows,
+  );
 }
 
 export function renderDmm(r: SuiteResult<DmmRow>): string {
@@ -349,7 +417,16 @@ export function renderDmm(r: SuiteResult<DmmRow>): string {
     w.gradientOverFlat === undefined ? "—" : fmtRatio(w.gradientOverFlat),
   ]);
   return table(
-    ["network", "forward (loss), median / mean", "loss + gradient, median / mean", "grad/fwd", "Adam step, median / mean", "step/fwd", "flat limit: loss + gradient, median / mean", "vgrad/flat"],
+    [
+      "network",
+      "forward (loss), median / mean",
+      "loss + gradient, median / mean",
+      "grad/fwd",
+      "Adam step, median / mean",
+      "step/fwd",
+      "flat limit: loss + gradient, median / mean",
+      "vgrad/flat",
+    ],
     rows,
   );
 }
@@ -357,22 +434,40 @@ export function renderDmm(r: SuiteResult<DmmRow>): string {
 /** The jit rows of the DMM suite (none for results recorded before jit). */
 export function renderDmmJit(r: SuiteResult<DmmRow>): string | null {
   const both = (m: Measurement): string => `${fmtTime(m.medianMs)} / ${fmtTime(m.meanMs)} ±${m.rmePct.toFixed(0)}%`;
-  const rows = r.rows.flatMap((w) => w.jit === undefined ? [] : [[
-    `${w.file} (${w.weights} weights)`,
-    both(w.jit.forward),
-    both(w.jit.gradient),
-    fmtRatio(w.jit.gradientOverForward),
-    fmtVs(w.jit.gradientOverEager),
-    fmtRatio(w.jit.gradientOverFlat),
-    both(w.jit.step),
-    fmtRatio(w.jit.stepOverFlat),
-    both(w.jit.firstCall),
-    fmtRatio(w.jit.firstCallOverEagerGradient),
-    programCell(w.jit.program),
-  ]]);
+  const rows = r.rows.flatMap((w) =>
+    w.jit === undefined
+      ? []
+      : [
+          [
+            `${w.file} (${w.weights} weights)`,
+            both(w.jit.forward),
+            both(w.jit.gradient),
+            fmtRatio(w.jit.gradientOverForward),
+            fmtVs(w.jit.gradientOverEager),
+            fmtRatio(w.jit.gradientOverFlat),
+            both(w.jit.step),
+            fmtRatio(w.jit.stepOverFlat),
+            both(w.jit.firstCall),
+            fmtRatio(w.jit.firstCallOverEagerGradient),
+            programCell(w.jit.program),
+          ],
+        ],
+  );
   if (rows.length === 0) return null;
   return table(
-    ["network", "jit forward, median / mean", "jit loss + gradient, median / mean", "jit grad/fwd", "jit/eager gradient", "jit/flat", "jit Adam step, median / mean", "jit step/flat", "first call (trace + compile), median / mean", "first call ÷ eager loss+grad", "gradient program"],
+    [
+      "network",
+      "jit forward, median / mean",
+      "jit loss + gradient, median / mean",
+      "jit grad/fwd",
+      "jit/eager gradient",
+      "jit/flat",
+      "jit Adam step, median / mean",
+      "jit step/flat",
+      "first call (trace + compile), median / mean",
+      "first call ÷ eager loss+grad",
+      "gradient program",
+    ],
     rows,
   );
 }
@@ -380,7 +475,13 @@ export function renderDmmJit(r: SuiteResult<DmmRow>): string | null {
 export function renderTargets(targets: readonly TargetCheck[]): string {
   return table(
     ["target", "wanted", "measured (medians)", "measured ÷ limit", "met?"],
-    targets.map((t) => [t.what, t.target, t.measured, (typeof t.ratio === "number" ? fmtRatio(t.ratio) : "?"), t.met ? "yes" : "**no**"]),
+    targets.map((t) => [
+      t.what,
+      t.target,
+      t.measured,
+      typeof t.ratio === "number" ? fmtRatio(t.ratio) : "?",
+      t.met ? "yes" : "**no**",
+    ]),
   );
 }
 

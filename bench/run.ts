@@ -21,7 +21,15 @@ import { writeFileAtomic } from "../src/synth/atomic-write.js";
 import { CORE_IDS, runCore } from "./core.js";
 import { NETWORKS, runDmm } from "./dmm.js";
 import { FULL, QUICK, type Settings } from "./harness.js";
-import { LEGEND, machineInfo, renderSuite, type CoreRow, type DmmRow, type SuiteResult, type TargetCheck } from "./report.js";
+import {
+  LEGEND,
+  machineInfo,
+  renderSuite,
+  type CoreRow,
+  type DmmRow,
+  type SuiteResult,
+  type TargetCheck,
+} from "./report.js";
 
 const SUITES = ["core", "dmm"] as const;
 type SuiteName = (typeof SUITES)[number];
@@ -45,7 +53,8 @@ function fail(message: string): never {
 
 function positiveNumber(flag: string, text: string | undefined): number {
   const x = Number(text);
-  if (text === undefined || !Number.isFinite(x) || x <= 0) fail(`${flag} needs a positive number, got ${text ?? "nothing"}`);
+  if (text === undefined || !Number.isFinite(x) || x <= 0)
+    fail(`${flag} needs a positive number, got ${text ?? "nothing"}`);
   return x;
 }
 
@@ -104,8 +113,17 @@ async function main(): Promise<void> {
   for (const suite of SUITES) {
     const ids = plan[suite];
     if (ids === null) continue;
-    const machine = machineInfo(command, { minSamples: settings.minSamples, maxTime: settings.maxTime, quick: settings.quick }, new Date());
-    process.stderr.write(`${suite} suite (load average ${os.loadavg().map((x) => x.toFixed(2)).join(", ")})\n`);
+    const machine = machineInfo(
+      command,
+      { minSamples: settings.minSamples, maxTime: settings.maxTime, quick: settings.quick },
+      new Date(),
+    );
+    process.stderr.write(
+      `${suite} suite (load average ${os
+        .loadavg()
+        .map((x) => x.toFixed(2))
+        .join(", ")})\n`,
+    );
     const selected = (id: string): boolean => ids.includes(id);
     const { rows, targets } = suite === "core" ? await runCore(settings, selected) : runDmm(settings, selected);
     machine.loadEnd = os.loadavg();
@@ -113,7 +131,9 @@ async function main(): Promise<void> {
     process.stdout.write(`\n## ${suite}\n\n${renderSuite(result as SuiteResult<CoreRow> | SuiteResult<DmmRow>)}\n`);
     failedTargets.push(...targets.filter((t) => !t.met));
     if (write && ids.length < IDS[suite].length) {
-      process.stderr.write(`partial ${suite} suite: bench/results/${suite}.json left as it was (run the whole suite to record)\n`);
+      process.stderr.write(
+        `partial ${suite} suite: bench/results/${suite}.json left as it was (run the whole suite to record)\n`,
+      );
     } else if (write) {
       mkdirSync(resultsDir, { recursive: true });
       const path = `${resultsDir}${suite}.json`;
@@ -121,7 +141,9 @@ async function main(): Promise<void> {
       process.stderr.write(`wrote ${path}\n`);
     }
   }
-  process.stderr.write(`done in ${((Date.now() - started) / 1000).toFixed(1)} s; ${failedTargets.length} target(s) missed\n`);
+  process.stderr.write(
+    `done in ${((Date.now() - started) / 1000).toFixed(1)} s; ${failedTargets.length} target(s) missed\n`,
+  );
 }
 
 main().catch((e: unknown) => {

@@ -12,22 +12,26 @@ import { LEGEND, renderSuite, type CoreRow, type DmmRow, type SuiteResult, type 
 
 const TITLES: Record<string, string> = {
   core: "Core suite: vgrad vs @tensorflow/tfjs (CPU backend)",
-  dmm: "DMM suite: the 140-cycle detector loss on \"test string.\"",
+  dmm: 'DMM suite: the 140-cycle detector loss on "test string."',
   torch: "Torch suite: vgrad vs PyTorch eager (float64, one thread)",
 };
 
 function main(): void {
   const given = process.argv.slice(2);
-  const files = given.length > 0
-    ? given
-    : ["core", "dmm"].map((s) => fileURLToPath(new URL(`./results/${s}.json`, import.meta.url))).filter((f) => existsSync(f));
+  const files =
+    given.length > 0
+      ? given
+      : ["core", "dmm"]
+          .map((s) => fileURLToPath(new URL(`./results/${s}.json`, import.meta.url)))
+          .filter((f) => existsSync(f));
   if (files.length === 0) {
     process.stderr.write("no results: run `npm run bench` first (it writes bench/results/core.json and dmm.json)\n");
     process.exit(1);
   }
   const parts: string[] = [];
   for (const file of files) {
-    const r = JSON.parse(readFileSync(file, "utf8")) as SuiteResult<CoreRow> | SuiteResult<DmmRow> | SuiteResult<TorchRow>;
+    const r = JSON.parse(readFileSync(file, "utf8")) as
+      SuiteResult<CoreRow> | SuiteResult<DmmRow> | SuiteResult<TorchRow>;
     // the torch suite carries its own legend
     if (r.suite !== "torch" && !parts.includes(LEGEND)) parts.unshift(LEGEND);
     parts.push(`### ${TITLES[r.suite] ?? r.suite}`, renderSuite(r));

@@ -22,7 +22,15 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { writeFileAtomic } from "../src/synth/atomic-write.js";
 import {
-  CORE_IDS, jitWorkload, loadTf, makeWorkloads, relClose, sumSquares, type JitWorkload, type Json, type Workload,
+  CORE_IDS,
+  jitWorkload,
+  loadTf,
+  makeWorkloads,
+  relClose,
+  sumSquares,
+  type JitWorkload,
+  type Json,
+  type Workload,
 } from "./core.js";
 import { FULL, QUICK, measureSampled, median, statsOf, type Settings } from "./harness.js";
 import { fmtTime, machineInfo, renderSuite, type SuiteResult, type TargetCheck, type TorchRow } from "./report.js";
@@ -49,7 +57,8 @@ function fail(message: string): never {
 
 function positiveNumber(flag: string, text: string | undefined): number {
   const x = Number(text);
-  if (text === undefined || !Number.isFinite(x) || x <= 0) fail(`${flag} needs a positive number, got ${text ?? "nothing"}`);
+  if (text === undefined || !Number.isFinite(x) || x <= 0)
+    fail(`${flag} needs a positive number, got ${text ?? "nothing"}`);
   return x;
 }
 
@@ -91,7 +100,11 @@ function findPython(): { python: string; tried: string[] } | { python: undefined
   const candidates = fromEnv !== undefined && fromEnv !== "" ? [fromEnv] : ["python3", "/usr/bin/python3"];
   const tried: string[] = [];
   for (const python of candidates) {
-    const r = spawnSync(python, ["-c", "import torch"], { encoding: "utf8", timeout: 120_000, stdio: ["ignore", "ignore", "pipe"] });
+    const r = spawnSync(python, ["-c", "import torch"], {
+      encoding: "utf8",
+      timeout: 120_000,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     if (r.status === 0) return { python, tried };
     const why = r.error !== undefined ? r.error.message : (r.stderr.trim().split("\n").pop() ?? `exit ${r.status}`);
     tried.push(`${python}: ${why}`);
@@ -110,14 +123,18 @@ class TorchPeer {
   static start(python: string): TorchPeer {
     // one thread everywhere: torch.set_num_threads(1) in the script, and no OpenMP/MKL pool either
     const env = { ...process.env, OMP_NUM_THREADS: "1", MKL_NUM_THREADS: "1" };
-    const child = spawn(python, [SCRIPT], { env, stdio: ["pipe", "pipe", "inherit"] }) as unknown as ChildProcessWithoutNullStreams;
+    const child = spawn(python, [SCRIPT], {
+      env,
+      stdio: ["pipe", "pipe", "inherit"],
+    }) as unknown as ChildProcessWithoutNullStreams;
     return new TorchPeer(child);
   }
 
   async request<T>(message: { cmd: string; [key: string]: Json }): Promise<T> {
     this.child.stdin.write(`${JSON.stringify(message)}\n`);
     const next = await this.lines.next();
-    if (next.done === true) throw new Error(`${SCRIPT} exited (code ${this.child.exitCode ?? "?"}) before answering ${message.cmd}`);
+    if (next.done === true)
+      throw new Error(`${SCRIPT} exited (code ${this.child.exitCode ?? "?"}) before answering ${message.cmd}`);
     const reply = JSON.parse(next.value) as T & { error?: string };
     if (reply.error !== undefined) throw new Error(`${SCRIPT}, ${message.cmd}: ${reply.error}`);
     return reply;
@@ -152,8 +169,11 @@ async function checkSame(peer: TorchPeer, w: Workload): Promise<TorchRow["check"
   const vgradGradNorm = Math.sqrt(vr.gradient.reduce<number>((s, g) => s + sumSquares(g), 0));
   const t = await peer.request<{ value: number; forwardValue: number; gradNorm: number }>({ cmd: "check", id: w.id });
   const check = { vgradValue: vr.value, torchValue: t.value, vgradGradNorm, torchGradNorm: t.gradNorm, ok: false };
-  check.ok = relClose(vr.value, t.value, SAME_VALUE_REL) && relClose(vgradGradNorm, t.gradNorm, SAME_VALUE_REL) &&
-    relClose(vForward, vr.value, 1e-12) && relClose(t.forwardValue, t.value, 1e-12);
+  check.ok =
+    relClose(vr.value, t.value, SAME_VALUE_REL) &&
+    relClose(vgradGradNorm, t.gradNorm, SAME_VALUE_REL) &&
+    relClose(vForward, vr.value, 1e-12) &&
+    relClose(t.forwardValue, t.value, 1e-12);
   if (!check.ok) {
     throw new Error(
       `${w.label}: vgrad and torch differ: loss ${vr.value} vs ${t.value} (forward ${vForward} vs ${t.forwardValue}), ` +
@@ -163,12 +183,24 @@ async function checkSame(peer: TorchPeer, w: Workload): Promise<TorchRow["check"
   return check;
 }
 
-async function measureTorch(peer: TorchPeer, w: Workload, which: "forward" | "gradient", s: Settings): Promise<number[]> {
+async function measureTorch(
+  peer: TorchPeer,
+  w: Workload,
+  which: "forward" | "gradient",
+  s: Settings,
+): Promise<number[]> {
   const r = await peer.request<{ samplesMs: number[]; count: number }>({
-    cmd: "measure", id: w.id, case: which, minSamples: s.minSamples, maxTime: s.maxTime, minTime: MIN_TIME_S,
+    cmd: "measure",
+    id: w.id,
+    case: which,
+    minSamples: s.minSamples,
+    maxTime: s.maxTime,
+    minTime: MIN_TIME_S,
   });
   const m = statsOf(which, r.samplesMs);
-  process.stderr.write(`  ${w.label} / torch ${which}: median ${m.medianMs.toPrecision(4)} ms, ±${m.rmePct.toFixed(1)}%, ${m.samples} samples of ${r.count} calls\n`);
+  process.stderr.write(
+    `  ${w.label} / torch ${which}: median ${m.medianMs.toPrecision(4)} ms, ±${m.rmePct.toFixed(1)}%, ${m.samples} samples of ${r.count} calls\n`,
+  );
   return r.samplesMs;
 }
 
@@ -179,24 +211,52 @@ async function runRounds(
   settings: Settings,
   rounds: number,
 ): Promise<Map<string, Pool>> {
-  const perRound: Settings = { ...settings, minSamples: Math.ceil(settings.minSamples / rounds), maxTime: settings.maxTime / rounds };
-  const pools = new Map<string, Pool>(workloads.map((w) => [w.id, { vgradForward: [], vgradGradient: [], jitForward: [], jitGradient: [], torchForward: [], torchGradient: [], rounds: [] }]));
+  const perRound: Settings = {
+    ...settings,
+    minSamples: Math.ceil(settings.minSamples / rounds),
+    maxTime: settings.maxTime / rounds,
+  };
+  const pools = new Map<string, Pool>(
+    workloads.map((w) => [
+      w.id,
+      {
+        vgradForward: [],
+        vgradGradient: [],
+        jitForward: [],
+        jitGradient: [],
+        torchForward: [],
+        torchGradient: [],
+        rounds: [],
+      },
+    ]),
+  );
   for (let round = 0; round < rounds; round++) {
-    process.stderr.write(`round ${round + 1}/${rounds} (load average ${os.loadavg().map((x) => x.toFixed(2)).join(", ")})\n`);
+    process.stderr.write(
+      `round ${round + 1}/${rounds} (load average ${os
+        .loadavg()
+        .map((x) => x.toFixed(2))
+        .join(", ")})\n`,
+    );
     for (const w of workloads) {
       const pool = pools.get(w.id)!;
       const j = jits.get(w.id)!;
       const vgrad = (): { f: number[]; g: number[]; jf: number[]; jg: number[] } => {
-        const [f, g, jf, jg] = measureSampled(w.label, [
-          { name: "vgrad forward", fn: w.vgradForward },
-          { name: "vgrad valueAndGradient", fn: w.vgradGradient },
-          { name: "jit forward", fn: j.jitForward },
-          { name: "jit valueAndGradient", fn: j.jitGradient },
-        ], perRound);
+        const [f, g, jf, jg] = measureSampled(
+          w.label,
+          [
+            { name: "vgrad forward", fn: w.vgradForward },
+            { name: "vgrad valueAndGradient", fn: w.vgradGradient },
+            { name: "jit forward", fn: j.jitForward },
+            { name: "jit valueAndGradient", fn: j.jitGradient },
+          ],
+          perRound,
+        );
         return { f: f!.samplesMs, g: g!.samplesMs, jf: jf!.samplesMs, jg: jg!.samplesMs };
       };
-      const torch = async (): Promise<{ f: number[]; g: number[] }> =>
-        ({ f: await measureTorch(peer, w, "forward", perRound), g: await measureTorch(peer, w, "gradient", perRound) });
+      const torch = async (): Promise<{ f: number[]; g: number[] }> => ({
+        f: await measureTorch(peer, w, "forward", perRound),
+        g: await measureTorch(peer, w, "gradient", perRound),
+      });
       // alternate who goes first, so that a drift in machine load does not favour one side
       let v: { f: number[]; g: number[]; jf: number[]; jg: number[] }, t: { f: number[]; g: number[] };
       if (round % 2 === 0) {
@@ -212,7 +272,13 @@ async function runRounds(
       pool.jitGradient.push(...v.jg);
       pool.torchForward.push(...t.f);
       pool.torchGradient.push(...t.g);
-      pool.rounds.push({ vgradForwardMs: median(v.f), vgradGradientMs: median(v.g), torchForwardMs: median(t.f), torchGradientMs: median(t.g), jitGradientMs: median(v.jg) });
+      pool.rounds.push({
+        vgradForwardMs: median(v.f),
+        vgradGradientMs: median(v.g),
+        torchForwardMs: median(t.f),
+        torchGradientMs: median(t.g),
+        jitGradientMs: median(v.jg),
+      });
     }
   }
   return pools;
@@ -258,7 +324,11 @@ async function main(): Promise<void> {
     return;
   }
   const started = Date.now();
-  const machine = machineInfo(commandLine(argv), { minSamples: settings.minSamples, maxTime: settings.maxTime, quick: settings.quick, rounds }, new Date());
+  const machine = machineInfo(
+    commandLine(argv),
+    { minSamples: settings.minSamples, maxTime: settings.maxTime, quick: settings.quick, rounds },
+    new Date(),
+  );
   delete machine.versions["@tensorflow/tfjs"]; // loaded only to build the workloads, never timed here
   const tf = await loadTf();
   const workloads = makeWorkloads(tf, (id) => ids.includes(id));
@@ -269,7 +339,9 @@ async function main(): Promise<void> {
       workloads: Object.fromEntries(workloads.map((w) => [w.id, w.inputs])),
     });
     Object.assign(machine.versions, { torch: info.torch, python: info.python, torchThreads: String(info.threads) });
-    process.stderr.write(`torch suite: PyTorch ${info.torch} on Python ${info.python} (${found.python}), ${info.threads} thread\n`);
+    process.stderr.write(
+      `torch suite: PyTorch ${info.torch} on Python ${info.python} (${found.python}), ${info.threads} thread\n`,
+    );
 
     const checks = new Map<string, TorchRow["check"]>();
     for (const w of workloads) checks.set(w.id, await checkSame(peer, w));
@@ -278,9 +350,12 @@ async function main(): Promise<void> {
 
     const rows: TorchRow[] = workloads.map((w) => {
       const p = pools.get(w.id)!;
-      const vf = statsOf("vgrad forward", p.vgradForward), vg = statsOf("vgrad valueAndGradient", p.vgradGradient);
-      const tfw = statsOf("torch forward", p.torchForward), tg = statsOf("torch value and gradient", p.torchGradient);
-      const jfw = statsOf("jit forward", p.jitForward), jg = statsOf("jit valueAndGradient", p.jitGradient);
+      const vf = statsOf("vgrad forward", p.vgradForward),
+        vg = statsOf("vgrad valueAndGradient", p.vgradGradient);
+      const tfw = statsOf("torch forward", p.torchForward),
+        tg = statsOf("torch value and gradient", p.torchGradient);
+      const jfw = statsOf("jit forward", p.jitForward),
+        jg = statsOf("jit valueAndGradient", p.jitGradient);
       return {
         id: w.id,
         label: w.label,
@@ -308,12 +383,16 @@ async function main(): Promise<void> {
     process.stdout.write(`\n## torch\n\n${renderSuite(result)}\n`);
     for (const r of rows) {
       const perRound = r.rounds
-        .map((x) => `${fmtTime(x.vgradGradientMs)} / ${fmtTime(x.jitGradientMs ?? NaN)} / ${fmtTime(x.torchGradientMs)}`)
+        .map(
+          (x) => `${fmtTime(x.vgradGradientMs)} / ${fmtTime(x.jitGradientMs ?? NaN)} / ${fmtTime(x.torchGradientMs)}`,
+        )
         .join(", ");
       process.stderr.write(`  ${r.label}: value+gradient vgrad / jit / torch by round: ${perRound}\n`);
     }
     if (write && ids.length < CORE_IDS.length) {
-      process.stderr.write("partial torch suite: bench/results/torch.json left as it was (run the whole suite to record)\n");
+      process.stderr.write(
+        "partial torch suite: bench/results/torch.json left as it was (run the whole suite to record)\n",
+      );
     } else if (write) {
       const dir = fileURLToPath(new URL("./results/", import.meta.url));
       mkdirSync(dir, { recursive: true });

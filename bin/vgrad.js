@@ -23,7 +23,9 @@ async function loadCli() {
     }
   }
   if (existsSync(here("../dist/cli/main.js"))) return import(here("../dist/cli/main.js").href);
-  console.error("vgrad: the CLI is not built (no dist/cli/main.js): run `npm run build`, or `npm install` for tsx to run the sources");
+  console.error(
+    "vgrad: the CLI is not built (no dist/cli/main.js): run `npm run build`, or `npm install` for tsx to run the sources",
+  );
   process.exit(2);
 }
 

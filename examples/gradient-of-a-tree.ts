@@ -9,7 +9,10 @@ const x = { x: 1, y: 2, z: 100 }; // "z" has no weight: dot reads common keys on
 const f = (p: VValue) =>
   add(mul(tanh(dot(get(p, "w"), x)), get(p, "scale")), relu(sub(get(p, "bias", "a"), get(p, "bias", "b"))));
 
-const { value, gradient: [g] } = valueAndGradient(f, params);
+const {
+  value,
+  gradient: [g],
+} = valueAndGradient(f, params);
 console.log("f(params) =", value);
 console.log("gradient  =", JSON.stringify(g, null, 1));
 // relu(1 − 3) = 0 passes no gradient, so "bias" holds zeros; "z" never appears.

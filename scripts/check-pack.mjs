@@ -20,7 +20,17 @@
  * keeping the temporary folder for inspection.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -33,7 +43,10 @@ const started = Date.now();
 function run(step, cmd, args, options = {}) {
   const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 64 << 20, ...options });
   if (r.status !== 0 && !options.allowFailure) {
-    fail(step, `${cmd} ${args.join(" ")} exited with ${r.status ?? r.signal}\n${r.stdout ?? ""}${r.stderr ?? ""}${r.error ?? ""}`);
+    fail(
+      step,
+      `${cmd} ${args.join(" ")} exited with ${r.status ?? r.signal}\n${r.stdout ?? ""}${r.stderr ?? ""}${r.error ?? ""}`,
+    );
   }
   return r;
 }
@@ -48,13 +61,18 @@ function ok(step) {
   console.log(`pack: ${step} ok (${((Date.now() - started) / 1000).toFixed(0)} s)`);
 }
 
-const installedVersion = (name) => JSON.parse(readFileSync(join(root, "node_modules", name, "package.json"), "utf8")).version;
+const installedVersion = (name) =>
+  JSON.parse(readFileSync(join(root, "node_modules", name, "package.json"), "utf8")).version;
 const npmQuiet = ["--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"];
 
 // 1. Pack a fresh copy of the sources.
-if (!existsSync(join(root, "node_modules"))) fail("setup", "no node_modules/: run `npm ci` first (packing builds with tsup)");
+if (!existsSync(join(root, "node_modules")))
+  fail("setup", "no node_modules/: run `npm ci` first (packing builds with tsup)");
 const sources = join(work, "sources");
-const listed = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: root, encoding: "utf8" });
+const listed = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
+  cwd: root,
+  encoding: "utf8",
+});
 for (const file of new Set(listed.split("\0").filter(Boolean))) {
   if (!existsSync(join(root, file))) continue; // deleted in the working tree, not yet committed
   mkdirSync(dirname(join(sources, file)), { recursive: true });
@@ -67,11 +85,18 @@ const tarballs = readdirSync(work).filter((f) => f.endsWith(".tgz"));
 if (tarballs.length !== 1) fail("npm pack", `expected one tarball in ${work}, found ${tarballs.join(", ") || "none"}`);
 const tarball = join(work, tarballs[0]);
 const packed = run("tarball contents", "tar", ["-tzf", tarball]).stdout.split("\n").filter(Boolean);
-for (const expected of ["package/dist/index.js", "package/dist/index.cjs", "package/dist/cli/main.js", "package/dist/synth/index.d.cts", "package/bin/vgrad.js"]) {
+for (const expected of [
+  "package/dist/index.js",
+  "package/dist/index.cjs",
+  "package/dist/cli/main.js",
+  "package/dist/synth/index.d.cts",
+  "package/bin/vgrad.js",
+]) {
   if (!packed.includes(expected)) fail("tarball contents", `${expected} is not in the tarball`);
 }
 const strays = packed.filter((f) => /^package\/(src|test|scripts)\//.test(f));
-if (strays.length > 0) fail("tarball contents", `the tarball ships development files: ${strays.slice(0, 5).join(", ")}`);
+if (strays.length > 0)
+  fail("tarball contents", `the tarball ships development files: ${strays.slice(0, 5).join(", ")}`);
 ok(`npm pack (${tarballs[0]}, ${packed.length} files, dist/ built by prepack)`);
 
 // 2. Install into an empty folder, without fast-check.
@@ -79,22 +104,43 @@ const consumer = join(work, "consumer");
 mkdirSync(consumer);
 // No "type": a CommonJS project, as most are; the ES consumer is a .mts file.
 writeFileSync(join(consumer, "package.json"), JSON.stringify({ name: "consumer", private: true }, null, 2) + "\n");
-run("npm install", "npm", ["install", ...npmQuiet, tarball, `typescript@${installedVersion("typescript")}`, `@types/node@${installedVersion("@types/node")}`], { cwd: consumer });
-if (existsSync(join(consumer, "node_modules", "fast-check"))) fail("npm install", "fast-check was installed with vgrad: it must stay an optional peer");
+run(
+  "npm install",
+  "npm",
+  [
+    "install",
+    ...npmQuiet,
+    tarball,
+    `typescript@${installedVersion("typescript")}`,
+    `@types/node@${installedVersion("@types/node")}`,
+  ],
+  { cwd: consumer },
+);
+if (existsSync(join(consumer, "node_modules", "fast-check")))
+  fail("npm install", "fast-check was installed with vgrad: it must stay an optional peer");
 ok("npm install of the tarball");
 
 // 3. publint on the installed package (what the tarball holds, as npm unpacked it).
 const { publint } = await import("publint");
 const { formatMessage } = await import("publint/utils");
-const lint = await publint({ pkgDir: join(consumer, "node_modules", "vgrad"), pack: false, level: "suggestion", strict: true });
+const lint = await publint({
+  pkgDir: join(consumer, "node_modules", "vgrad"),
+  pack: false,
+  level: "suggestion",
+  strict: true,
+});
 if (lint.messages.length > 0) {
-  fail("publint", lint.messages.map((m) => `publint ${m.type}: ${formatMessage(m, lint.pkg, { color: false })}`).join("\n"));
+  fail(
+    "publint",
+    lint.messages.map((m) => `publint ${m.type}: ${formatMessage(m, lint.pkg, { color: false })}`).join("\n"),
+  );
 }
 ok("publint");
 
 // 4. Every export path without fast-check, both module systems.
 const node = (step, args, options = {}) => run(step, process.execPath, args, { cwd: consumer, ...options });
-const loadAll = "for (const p of ['vgrad', 'vgrad/dmm', 'vgrad/synth']) { const m = LOAD(p); if (Object.keys(m).length < 5) throw new Error(p + ': too few exports'); }";
+const loadAll =
+  "for (const p of ['vgrad', 'vgrad/dmm', 'vgrad/synth']) { const m = LOAD(p); if (Object.keys(m).length < 5) throw new Error(p + ': too few exports'); }";
 node("import without fast-check", ["--input-type=module", "-e", loadAll.replace("LOAD(p)", "await import(p)")]);
 node("require without fast-check", ["-e", loadAll.replace("LOAD(p)", "require(p)")]);
 for (const [system, args] of [
@@ -104,17 +150,26 @@ for (const [system, args] of [
   const r = node(`${system} vgrad/testing without fast-check`, args, { allowFailure: true });
   const message = "vgrad/testing needs fast-check, an optional peer dependency: npm install --save-dev fast-check";
   if (r.status === 0 || !r.stderr.includes(message)) {
-    fail(`${system} vgrad/testing without fast-check`, `expected a failure saying "${message}", got exit ${r.status}:\n${r.stderr}`);
+    fail(
+      `${system} vgrad/testing without fast-check`,
+      `expected a failure saying "${message}", got exit ${r.status}:\n${r.stderr}`,
+    );
   }
 }
 ok("vgrad, vgrad/dmm, vgrad/synth load without fast-check; vgrad/testing says to install it (import and require)");
 
 // 5. The installed command (dist/, no tsx in this folder).
-if (existsSync(join(consumer, "node_modules", "tsx"))) fail("npx vgrad", "tsx is installed: the command would not prove it runs from dist/");
+if (existsSync(join(consumer, "node_modules", "tsx")))
+  fail("npx vgrad", "tsx is installed: the command would not prove it runs from dist/");
 const help = run("npx vgrad --help", "npx", ["--yes=false", "vgrad", "--help"], { cwd: consumer });
 if (!/^Usage: vgrad/m.test(help.stdout) || !help.stdout.includes("synth")) fail("npx vgrad --help", help.stdout);
 const matrix = join(consumer, "node_modules", "vgrad", "data", "dmm-2022", "initial-matrix.json");
-const loss = run("npx vgrad dmm loss", "npx", ["--yes=false", "vgrad", "dmm", "loss", "--matrix", matrix, "--text", "test string.", "--cycles", "140", "--json"], { cwd: consumer });
+const loss = run(
+  "npx vgrad dmm loss",
+  "npx",
+  ["--yes=false", "vgrad", "dmm", "loss", "--matrix", matrix, "--text", "test string.", "--cycles", "140", "--json"],
+  { cwd: consumer },
+);
 let doc;
 try {
   doc = JSON.parse(loss.stdout);
@@ -122,13 +177,19 @@ try {
   fail("npx vgrad dmm loss", `not one JSON document on stdout: ${loss.stdout}`);
 }
 // The 2022 Julia run's numbers for this matrix (SPEC-DMM §5), to 1e-5 relative.
-if (doc.weights !== 1486 || !(Math.abs(doc.prereg - 434.98627) / 434.98627 < 1e-5) || !(Math.abs(doc.regL1 - 11.908083) / 11.908083 < 1e-5)) {
+if (
+  doc.weights !== 1486 ||
+  !(Math.abs(doc.prereg - 434.98627) / 434.98627 < 1e-5) ||
+  !(Math.abs(doc.regL1 - 11.908083) / 11.908083 < 1e-5)
+) {
   fail("npx vgrad dmm loss", `unexpected result: ${loss.stdout}`);
 }
 ok("npx vgrad --help, npx vgrad dmm loss (prereg 434.98627 as in 2022)");
 
 // 6. Typed consumers, both module systems.
-run("npm install fast-check", "npm", ["install", ...npmQuiet, `fast-check@${installedVersion("fast-check")}`], { cwd: consumer });
+run("npm install fast-check", "npm", ["install", ...npmQuiet, `fast-check@${installedVersion("fast-check")}`], {
+  cwd: consumer,
+});
 const imports = `import assert from "node:assert/strict";
 import * as fc from "fast-check";
 import { dot, equals, gradient, type VValue } from "vgrad";

@@ -2,18 +2,36 @@
 //   npx tsx examples/duplicate-detector/synthesize.ts [--full]
 // By default a small, fast configuration (a 2-layer network, short schedule); with
 // --full, the same defaults as `npm run synth` (the 2022 1486-weight network).
-import { countLinks, detectorAnswers, handcraftedDetector, layeredNetwork, liveNetwork, withSoft } from "../../src/dmm/index.js";
+import {
+  countLinks,
+  detectorAnswers,
+  handcraftedDetector,
+  layeredNetwork,
+  liveNetwork,
+  withSoft,
+} from "../../src/dmm/index.js";
 import { defaultConfig, reportMarkdown, startSynthesis, synthesize } from "../../src/synth/index.js";
 
 const full = process.argv.includes("--full");
 const config = full
   ? defaultConfig({ seed: 1 })
-  : defaultConfig({ seed: 1, network: { layers: 2, perType: 1, types: ["accum", "norm", "dot", "compare"] }, baseSteps: 150, stageSteps: 40, finalSteps: 50, targetWeights: 10 });
+  : defaultConfig({
+      seed: 1,
+      network: { layers: 2, perType: 1, types: ["accum", "norm", "dot", "compare"] },
+      baseSteps: 150,
+      stageSteps: 40,
+      finalSteps: 50,
+      targetWeights: 10,
+    });
 
 const start = startSynthesis(config);
 console.log(`starting from ${countLinks(start.soft)} soft weights`);
 const done = await synthesize(start, {
-  onStage: (_s, r) => r && console.log(`stage ${r.stage}: ${r.weightsBefore} -> ${r.weightsAfter} weights, prereg ${r.preregAfter.toPrecision(3)} (${r.accepted ? "kept" : "backed off"})`),
+  onStage: (_s, r) =>
+    r &&
+    console.log(
+      `stage ${r.stage}: ${r.weightsBefore} -> ${r.weightsAfter} weights, prereg ${r.preregAfter.toPrecision(3)} (${r.accepted ? "kept" : "backed off"})`,
+    ),
 });
 
 const soft = done.accepted.soft;

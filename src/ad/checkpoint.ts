@@ -25,7 +25,11 @@ const checkpointPrim: Primitive<Fn> = {
 export function checkpoint<F extends Fn>(f: F): F {
   const wrapped = (...args: VValue[]): VValue => {
     let plain = true;
-    for (const a of args) if (!isPlain(a)) { plain = false; break; }
+    for (const a of args)
+      if (!isPlain(a)) {
+        plain = false;
+        break;
+      }
     return plain ? f(...args) : (apply(checkpointPrim, args, f) as VValue);
   };
   return wrapped as F;

@@ -43,7 +43,9 @@ const isTracked = (x: object): boolean => x instanceof Tracked;
 /** Checks what a user's `backward` returned, naming the op and the argument. */
 function checkCotangents(name: string, gs: unknown, args: readonly Val[]): Array<Val | undefined> {
   if (!Array.isArray(gs)) {
-    throw new TypeError(`defineOp "${name}": backward must return an array of cotangents, got ${gs === null ? "null" : typeof gs}`);
+    throw new TypeError(
+      `defineOp "${name}": backward must return an array of cotangents, got ${gs === null ? "null" : typeof gs}`,
+    );
   }
   if (gs.length !== args.length) {
     throw new TypeError(
@@ -54,7 +56,9 @@ function checkCotangents(name: string, gs: unknown, args: readonly Val[]): Array
     if (g === undefined) return;
     validate(g, { name: `defineOp "${name}": backward's cotangent ${i}`, allow: isTracked });
     if (isNumberLike(args[i]!) && !isNumberLike(g as Val) && !onlyNumberParts(g as Val)) {
-      throw new TypeError(`defineOp "${name}": backward returned a tree for argument ${i}, which is a number; return a number`);
+      throw new TypeError(
+        `defineOp "${name}": backward returned a tree for argument ${i}, which is a number; return a number`,
+      );
     }
   });
   return gs as Array<Val | undefined>;
@@ -99,8 +103,7 @@ export function defineOp<A extends VValue[]>(
     name,
     impl: (args) => forward(...(args as A)),
     vjp: () => undefined,
-    vjpAll: (g, ans, args) =>
-      checkCotangents(name, backward(g as VValue, ans as VValue, ...(args as A)), args),
+    vjpAll: (g, ans, args) => checkCotangents(name, backward(g as VValue, ans as VValue, ...(args as A)), args),
   };
   return operation<A>(prim);
 }

@@ -9,7 +9,9 @@ import { NUMBER_KEY } from "../vvalue/types.js";
 
 /** `out[i] = f(a[i])`: the result has its argument's layout (leafwise operations). */
 export function leafwiseKernel(site: KernelSite<unknown>, f: (x: number) => number, arg = 0): Kernel {
-  const a = site.args[arg]!.offset, o = site.out.offset, n = site.out.layout.size;
+  const a = site.args[arg]!.offset,
+    o = site.out.offset,
+    n = site.out.layout.size;
   return (M) => {
     for (let i = 0; i < n; i++) M[o + i] = f(M[a + i]!);
   };
@@ -45,19 +47,30 @@ export function zipKernel(
   onlyB: (y: number) => number,
 ): Kernel {
   const [ra, rb] = site.args as [Region, Region];
-  const ma = slotMap(site.out, ra), mb = slotMap(site.out, rb);
-  const a = ra.offset, b = rb.offset, o = site.out.offset, n = ma.length;
+  const ma = slotMap(site.out, ra),
+    mb = slotMap(site.out, rb);
+  const a = ra.offset,
+    b = rb.offset,
+    o = site.out.offset,
+    n = ma.length;
   return (M) => {
     for (let i = 0; i < n; i++) {
-      const ia = ma[i]!, ib = mb[i]!;
-      M[o + i] = ia >= 0 ? (ib >= 0 ? both(M[a + ia]!, M[b + ib]!) : onlyA(M[a + ia]!)) : ib >= 0 ? onlyB(M[b + ib]!) : 0;
+      const ia = ma[i]!,
+        ib = mb[i]!;
+      M[o + i] =
+        ia >= 0 ? (ib >= 0 ? both(M[a + ia]!, M[b + ib]!) : onlyA(M[a + ia]!)) : ib >= 0 ? onlyB(M[b + ib]!) : 0;
     }
   };
 }
 
 /** `out = reduce(a[0..n))` into one slot. */
-export function reduceKernel(site: KernelSite<unknown>, reduce: (M: Float64Array, from: number, to: number) => number): Kernel {
-  const a = site.args[0]!.offset, n = site.args[0]!.layout.size, o = site.out.offset;
+export function reduceKernel(
+  site: KernelSite<unknown>,
+  reduce: (M: Float64Array, from: number, to: number) => number,
+): Kernel {
+  const a = site.args[0]!.offset,
+    n = site.args[0]!.layout.size,
+    o = site.out.offset;
   return (M) => {
     M[o] = reduce(M, a, a + n);
   };
@@ -65,7 +78,9 @@ export function reduceKernel(site: KernelSite<unknown>, reduce: (M: Float64Array
 
 /** Copies the argument's leaves at `path` (a contiguous range), or writes 0 where there is none. */
 export function subtreeKernel(site: KernelSite<unknown>, path: readonly string[]): Kernel {
-  const r = site.args[0]!, o = site.out.offset, n = site.out.layout.size;
+  const r = site.args[0]!,
+    o = site.out.offset,
+    n = site.out.layout.size;
   const s = skeletonAt(r.layout.skeleton, path);
   if (s === undefined) {
     return (M) => {
@@ -88,7 +103,9 @@ export function firstSlot(s: Skeleton): number {
 
 /** `out = a` leaf for leaf (the same leaves in the same order, as `embed`'s result). */
 export function copyKernel(site: KernelSite<unknown>, arg = 0): Kernel {
-  const a = site.args[arg]!.offset, o = site.out.offset, n = site.out.layout.size;
+  const a = site.args[arg]!.offset,
+    o = site.out.offset,
+    n = site.out.layout.size;
   return (M) => {
     M.copyWithin(o, a, a + n);
   };
@@ -97,7 +114,8 @@ export function copyKernel(site: KernelSite<unknown>, arg = 0): Kernel {
 /** `out[p] = a[p]` on the result's paths (a gather: projections, restrictions). */
 export function gatherKernel(site: KernelSite<unknown>, arg = 0): Kernel {
   const m = slotMap(site.out, site.args[arg]!);
-  const a = site.args[arg]!.offset, o = site.out.offset;
+  const a = site.args[arg]!.offset,
+    o = site.out.offset;
   return (M) => {
     for (let i = 0; i < m.length; i++) M[o + i] = m[i]! >= 0 ? M[a + m[i]!]! : 0;
   };
@@ -107,7 +125,8 @@ export function gatherKernel(site: KernelSite<unknown>, arg = 0): Kernel {
 // The plain `sumP` and `dotP` add subtree by subtree, and return a lone leaf as it is
 // (so -0 stays -0); these plans replay exactly that order, for bit-identical results.
 
-const OPEN = -1, CLOSE = -2;
+const OPEN = -1,
+  CLOSE = -2;
 
 /** The order in which `sumP` adds the leaves of a skeleton: slots, with OPEN/CLOSE around each subtree. */
 export function sumPlan(s: Skeleton): Int32Array {
@@ -126,9 +145,16 @@ export function sumPlan(s: Skeleton): Int32Array {
 }
 
 /** Σ f(leaf) over a region in the order of `plan` (see {@link sumPlan}). */
-export function runSumPlan(plan: Int32Array, M: Float64Array, offset: number, f: (x: number) => number, stack: Float64Array): number {
+export function runSumPlan(
+  plan: Int32Array,
+  M: Float64Array,
+  offset: number,
+  f: (x: number) => number,
+  stack: Float64Array,
+): number {
   if (plan.length === 1) return f(M[offset + plan[0]!]!);
-  let sp = 0, result = 0;
+  let sp = 0,
+    result = 0;
   stack[0] = 0;
   for (let k = 0; k < plan.length; k++) {
     const c = plan[k]!;
@@ -145,7 +171,8 @@ export function runSumPlan(plan: Int32Array, M: Float64Array, offset: number, f:
 
 /** The deepest nesting of a plan (the stack it needs). */
 export function planDepth(plan: Int32Array, step = 1): number {
-  let d = 0, max = 0;
+  let d = 0,
+    max = 0;
   for (let k = 0; k < plan.length; k += step) {
     if (plan[k] === OPEN) max = Math.max(max, ++d);
     else if (plan[k] === CLOSE) d--;
@@ -154,8 +181,13 @@ export function planDepth(plan: Int32Array, step = 1): number {
 }
 
 /** A reduction in `sumP`'s order: `post(Σ f(leaf))`. */
-export function sumKernel(site: KernelSite<unknown>, f: (x: number) => number, post: (s: number) => number = (s) => s): Kernel {
-  const r = site.args[0]!, o = site.out.offset;
+export function sumKernel(
+  site: KernelSite<unknown>,
+  f: (x: number) => number,
+  post: (s: number) => number = (s) => s,
+): Kernel {
+  const r = site.args[0]!,
+    o = site.out.offset;
   const plan = sumPlan(r.layout.skeleton);
   const stack = new Float64Array(planDepth(plan) + 1);
   return (M) => {
@@ -163,7 +195,8 @@ export function sumKernel(site: KernelSite<unknown>, f: (x: number) => number, p
   };
 }
 
-const PRODUCT = 0, ZERO = 1;
+const PRODUCT = 0,
+  ZERO = 1;
 
 /** `dotP`'s order on two skeletons, as [code, slot in a, slot in b] triples. */
 export function dotPlan(sa: Skeleton, sb: Skeleton): Int32Array {
@@ -190,7 +223,9 @@ export function dotPlan(sa: Skeleton, sb: Skeleton): Int32Array {
       return;
     }
     out.push(OPEN, 0, 0);
-    let small = a, big = b, sw = swapped;
+    let small = a,
+      big = b,
+      sw = swapped;
     if (countUpTo(a, 8) > countUpTo(b, 8)) {
       small = b;
       big = a;
@@ -198,7 +233,8 @@ export function dotPlan(sa: Skeleton, sb: Skeleton): Int32Array {
     }
     for (const k in small) {
       if (!Object.hasOwn(big, k)) continue;
-      const x = small[k]!, y = big[k]!;
+      const x = small[k]!,
+        y = big[k]!;
       if (typeof x === "number" && typeof y === "number") out.push(PRODUCT, sw ? y : x, sw ? x : y);
       else value(x, y, sw);
     }
@@ -213,9 +249,12 @@ export function dotKernel(site: KernelSite<unknown>): Kernel {
   const [ra, rb] = site.args as [Region, Region];
   const plan = dotPlan(ra.layout.skeleton, rb.layout.skeleton);
   const stack = new Float64Array(planDepth(plan, 3) + 1);
-  const A = ra.offset, B = rb.offset, o = site.out.offset;
+  const A = ra.offset,
+    B = rb.offset,
+    o = site.out.offset;
   return (M) => {
-    let sp = 0, result = 0;
+    let sp = 0,
+      result = 0;
     stack[0] = 0;
     for (let k = 0; k < plan.length; k += 3) {
       const c = plan[k]!;

@@ -66,7 +66,14 @@ export interface Region {
 }
 
 /** The cotangents of the arguments in `argOf`, from the per-argument rules or the joint one. */
-function cotangentsOf<P>(prim: Primitive<P>, g: Val, ans: Val, args: Val[], params: P, argOf: readonly number[]): Array<Cotangent | undefined> {
+function cotangentsOf<P>(
+  prim: Primitive<P>,
+  g: Val,
+  ans: Val,
+  args: Val[],
+  params: P,
+  argOf: readonly number[],
+): Array<Cotangent | undefined> {
   if (prim.vjpAll !== undefined) {
     const needs = new Array<boolean>(args.length).fill(false);
     for (const i of argOf) needs[i] = true;
@@ -242,7 +249,14 @@ export function apply<P>(prim: Primitive<P>, args: Val[], params: P): Val {
 
 /** A reverse-mode trace: each node's vjp calls the rule for each parent's argument. */
 export class ReverseTrace extends Trace {
-  record<P>(prim: Primitive<P>, ans: Val, parents: Tracked[], unboxed: Val[], params: P, argOf: readonly number[]): Tracked {
+  record<P>(
+    prim: Primitive<P>,
+    ans: Val,
+    parents: Tracked[],
+    unboxed: Val[],
+    params: P,
+    argOf: readonly number[],
+  ): Tracked {
     return recordForReverse(this, prim, ans, parents, unboxed, params, argOf);
   }
 }

@@ -17,7 +17,13 @@ export const addPrim: Primitive = {
   name: "add",
   impl: ([a, b]) => addP(a!, b!),
   vjp: (_i, g) => g,
-  lower: (at) => zipKernel(at, (x, y) => x + y, (x) => x, (y) => y),
+  lower: (at) =>
+    zipKernel(
+      at,
+      (x, y) => x + y,
+      (x) => x,
+      (y) => y,
+    ),
 };
 
 /** `a + b` for values that may be tracked. */

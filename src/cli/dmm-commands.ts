@@ -3,7 +3,14 @@ import { readFileSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import type { Command } from "commander";
 import {
-  countLinks, detectorAnswers, detectorLoss, handcraftedDetector, layeredNetwork, liveNetwork, parseMatrix, withSoft,
+  countLinks,
+  detectorAnswers,
+  detectorLoss,
+  handcraftedDetector,
+  layeredNetwork,
+  liveNetwork,
+  parseMatrix,
+  withSoft,
 } from "../dmm/index.js";
 import { LIMITS } from "../synth/config.js";
 import { NonFiniteError, train } from "../synth/train.js";
@@ -44,7 +51,9 @@ function print(json: boolean, doc: unknown, human: () => string): void {
 
 /** Adds `vgrad dmm run | loss | train` to the program. */
 export function addDmmCommands(program: Command): void {
-  const dmm = program.command("dmm").description("run, score and train dataflow matrix machines (the duplicate detector)");
+  const dmm = program
+    .command("dmm")
+    .description("run, score and train dataflow matrix machines (the duplicate detector)");
 
   dmm
     .command("run")
@@ -61,11 +70,14 @@ export function addDmmCommands(program: Command): void {
       if (o.network !== undefined && o.network !== "handcrafted") {
         throw new UsageError(`unknown network "${o.network}"; the built-in one is "handcrafted"`);
       }
-      const net = o.matrix === undefined ? handcraftedDetector() : liveNetwork(withSoft(layered(), loadMatrix(o.matrix)));
+      const net =
+        o.matrix === undefined ? handcraftedDetector() : liveNetwork(withSoft(layered(), loadMatrix(o.matrix)));
       const outputs = detectorAnswers(net, o.text, o.cycles);
       const bad = outputs.findIndex(([y1, y2]) => !Number.isFinite(y1) || !Number.isFinite(y2));
       if (bad >= 0) {
-        throw new NonFiniteError(`the answer at cycle ${bad + 1} is [${outputs[bad]!.join(", ")}]: the weights are too large for the network`);
+        throw new NonFiniteError(
+          `the answer at cycle ${bad + 1} is [${outputs[bad]!.join(", ")}]: the weights are too large for the network`,
+        );
       }
       print(!!o.json, { outputs }, () =>
         ["cycle\ty1\ty2", ...outputs.map(([a, b], i) => `${i + 1}\t${fmt(a)}\t${fmt(b)}`)].join("\n"),
@@ -83,11 +95,22 @@ export function addDmmCommands(program: Command): void {
     .action((o: { matrix: string; text: string; cycles: number; lambda: number; json?: boolean }) => {
       const soft = loadMatrix(o.matrix);
       const r = detectorLoss(liveNetwork(withSoft(layered(), soft)), soft, {
-        samples: [{ text: o.text, cycles: o.cycles }], lambda: o.lambda,
+        samples: [{ text: o.text, cycles: o.cycles }],
+        lambda: o.lambda,
       });
-      const doc = { prereg: r.prereg as number, regL1: r.regL1 as number, loss: r.loss as number, weights: countLinks(soft) };
-      for (const k of ["prereg", "regL1", "loss"] as const) requireFinite(`the ${k} loss`, doc[k], "the weights are too large for the network");
-      print(!!o.json, doc, () => `prereg ${doc.prereg}\nregL1  ${doc.regL1}\nloss   ${doc.loss}\nweights ${doc.weights}`);
+      const doc = {
+        prereg: r.prereg as number,
+        regL1: r.regL1 as number,
+        loss: r.loss as number,
+        weights: countLinks(soft),
+      };
+      for (const k of ["prereg", "regL1", "loss"] as const)
+        requireFinite(`the ${k} loss`, doc[k], "the weights are too large for the network");
+      print(
+        !!o.json,
+        doc,
+        () => `prereg ${doc.prereg}\nregL1  ${doc.regL1}\nloss   ${doc.loss}\nweights ${doc.weights}`,
+      );
     });
 
   dmm
@@ -103,33 +126,50 @@ export function addDmmCommands(program: Command): void {
     .option("--save <file>", "write the trained soft matrix here (atomically)")
     .option("--no-jit", "differentiate with eager reverse mode instead of the compiled (jit) program")
     .option("--json", "print one JSON document")
-    .action((o: {
-      matrix: string; steps: number; text: string; cycles: number; lambda: number; lr: number;
-      compat2022?: boolean; save?: string; json?: boolean; jit: boolean;
-    }) => {
-      const soft = loadMatrix(o.matrix);
-      if (o.save !== undefined) checkWritable(o.save);
-      // a diverging run throws a NonFiniteError (exit 3) and writes nothing
-      const samples = [{ text: o.text, cycles: o.cycles }];
-      const bar = makeProgress(!o.json, "train", o.steps);
-      const r = train(layered(), soft, {
-        samples, steps: o.steps, lambda: o.lambda, lr: o.lr, compat2022: !!o.compat2022, jit: o.jit,
-        onStep: (s) => bar.update(s.step, `prereg ${s.prereg.toPrecision(6)}`),
-      });
-      bar.stop();
-      const final = detectorLoss(liveNetwork(withSoft(layered(), r.soft)), r.soft, { samples }).prereg as number;
-      requireFinite("the final prereg loss", final, "training diverged; lower --lr");
-      if (o.save !== undefined) {
-        try {
-          writeFileAtomic(o.save, `${toJSON(r.soft, { space: 1 })}\n`);
-        } catch (e) {
-          throw new UsageError(`cannot write --save ${o.save}: ${e instanceof Error && !("errno" in e) ? e.message : fsReason(e)}`);
+    .action(
+      (o: {
+        matrix: string;
+        steps: number;
+        text: string;
+        cycles: number;
+        lambda: number;
+        lr: number;
+        compat2022?: boolean;
+        save?: string;
+        json?: boolean;
+        jit: boolean;
+      }) => {
+        const soft = loadMatrix(o.matrix);
+        if (o.save !== undefined) checkWritable(o.save);
+        // a diverging run throws a NonFiniteError (exit 3) and writes nothing
+        const samples = [{ text: o.text, cycles: o.cycles }];
+        const bar = makeProgress(!o.json, "train", o.steps);
+        const r = train(layered(), soft, {
+          samples,
+          steps: o.steps,
+          lambda: o.lambda,
+          lr: o.lr,
+          compat2022: !!o.compat2022,
+          jit: o.jit,
+          onStep: (s) => bar.update(s.step, `prereg ${s.prereg.toPrecision(6)}`),
+        });
+        bar.stop();
+        const final = detectorLoss(liveNetwork(withSoft(layered(), r.soft)), r.soft, { samples }).prereg as number;
+        requireFinite("the final prereg loss", final, "training diverged; lower --lr");
+        if (o.save !== undefined) {
+          try {
+            writeFileAtomic(o.save, `${toJSON(r.soft, { space: 1 })}\n`);
+          } catch (e) {
+            throw new UsageError(
+              `cannot write --save ${o.save}: ${e instanceof Error && !("errno" in e) ? e.message : fsReason(e)}`,
+            );
+          }
         }
-      }
-      print(!!o.json, { prereg: r.prereg, final }, () =>
-        [...r.prereg.map((p, i) => `before step ${i + 1}: prereg ${p}`), `final: prereg ${final}`].join("\n"),
-      );
-    });
+        print(!!o.json, { prereg: r.prereg, final }, () =>
+          [...r.prereg.map((p, i) => `before step ${i + 1}: prereg ${p}`), `final: prereg ${final}`].join("\n"),
+        );
+      },
+    );
 }
 
 /**

@@ -15,7 +15,11 @@ export function makeProgress(enabled: boolean, label: string, total: number, log
   if (!enabled) return { update() {}, stop() {} };
   if (process.stderr.isTTY) {
     const bar = new cliProgress.SingleBar(
-      { format: `${label} [{bar}] {value}/{total} | {status} | {duration_formatted} | ETA {eta_formatted}`, stream: process.stderr, hideCursor: true },
+      {
+        format: `${label} [{bar}] {value}/{total} | {status} | {duration_formatted} | ETA {eta_formatted}`,
+        stream: process.stderr,
+        hideCursor: true,
+      },
       cliProgress.Presets.shades_classic,
     );
     bar.start(total, 0, { status: "" });
@@ -26,7 +30,9 @@ export function makeProgress(enabled: boolean, label: string, total: number, log
     update: (v, status) => {
       if (v === total || v % logEvery === 0) {
         const s = (Date.now() - t0) / 1000;
-        process.stderr.write(`${label} ${v}/${total} ${status} (${clock(s)} elapsed, ${clock((s / v) * (total - v))} left)\n`);
+        process.stderr.write(
+          `${label} ${v}/${total} ${status} (${clock(s)} elapsed, ${clock((s / v) * (total - v))} left)\n`,
+        );
       }
     },
     stop() {},
@@ -41,7 +47,9 @@ export function makeProgress(enabled: boolean, label: string, total: number, log
  */
 export function clock(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));
-  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
+  const h = Math.floor(s / 3600),
+    m = Math.floor((s % 3600) / 60),
+    r = s % 60;
   const two = (x: number) => String(x).padStart(2, "0");
   return h > 0 ? `${h}:${two(m)}:${two(r)}` : `${m}:${two(r)}`;
 }
@@ -91,14 +99,22 @@ export function estimate(state: SynthState): Estimate {
 }
 
 function phaseName(s: SynthState): string {
-  return s.phase === "base" ? "base" : s.phase === "stage" ? `stage ${s.stage}` : s.phase === "final" ? "polish" : "done";
+  return s.phase === "base"
+    ? "base"
+    : s.phase === "stage"
+      ? `stage ${s.stage}`
+      : s.phase === "final"
+        ? "polish"
+        : "done";
 }
 
 function timeText(s: SynthState): string {
   const e = estimate(s);
   const elapsed = `${clock(s.elapsedSeconds)} elapsed`;
-  if (e.totalLeft !== undefined) return `${elapsed}, about ${clock(e.totalLeft)} left (${Math.floor(100 * e.fraction!)} % done)`;
-  if (e.phaseLeft !== undefined && e.phaseLeft >= 1) return `${elapsed}, ${phaseName(s)} ends in about ${clock(e.phaseLeft)}`;
+  if (e.totalLeft !== undefined)
+    return `${elapsed}, about ${clock(e.totalLeft)} left (${Math.floor(100 * e.fraction!)} % done)`;
+  if (e.phaseLeft !== undefined && e.phaseLeft >= 1)
+    return `${elapsed}, ${phaseName(s)} ends in about ${clock(e.phaseLeft)}`;
   return elapsed;
 }
 
@@ -115,7 +131,9 @@ export function synthProgress(quiet: boolean): {
     bar = new cliProgress.SingleBar(
       {
         format: "{phase} [{bar}] {value}/{total} | prereg {prereg} | {weights} weights (target {target}) | {time}",
-        stream: process.stderr, hideCursor: true, clearOnComplete: false,
+        stream: process.stderr,
+        hideCursor: true,
+        clearOnComplete: false,
       },
       cliProgress.Presets.shades_classic,
     );
@@ -124,7 +142,13 @@ export function synthProgress(quiet: boolean): {
   return {
     step(s, prereg, weights) {
       const total = phaseSteps(s);
-      const payload = { phase: phaseName(s), prereg: prereg.toPrecision(4), weights, target: s.config.targetWeights, time: timeText(s) };
+      const payload = {
+        phase: phaseName(s),
+        prereg: prereg.toPrecision(4),
+        weights,
+        target: s.config.targetWeights,
+        time: timeText(s),
+      };
       if (bar) {
         bar.setTotal(total);
         bar.update(s.stepInPhase, payload);

@@ -3,9 +3,26 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { Command, Option } from "commander";
 import {
-  checkWritableFile, createEsPool, decodeCheckpoint, defaultConfig, defaultCycles, encodeCheckpoint, LIMITS, makeDirectory,
-  NonFiniteError, parseConfigOverrides, removeStaleTempFiles, renderNetworkSvg, renderTrainingSvg, reportMarkdown,
-  startSynthesis, synthesize, writeFileAtomic, type NetworkMatrix, type SynthConfig, type SynthState,
+  checkWritableFile,
+  createEsPool,
+  decodeCheckpoint,
+  defaultConfig,
+  defaultCycles,
+  encodeCheckpoint,
+  LIMITS,
+  makeDirectory,
+  NonFiniteError,
+  parseConfigOverrides,
+  removeStaleTempFiles,
+  renderNetworkSvg,
+  renderTrainingSvg,
+  reportMarkdown,
+  startSynthesis,
+  synthesize,
+  writeFileAtomic,
+  type NetworkMatrix,
+  type SynthConfig,
+  type SynthState,
 } from "../synth/index.js";
 import { layeredNetwork } from "../dmm/index.js";
 import { toJSON } from "../vvalue/json.js";
@@ -100,7 +117,9 @@ function prepareOut(dir: string): void {
     makeDirectory(dir);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    throw new UsageError(`cannot create the folder --out ${dir}: ${err.errno === undefined ? err.message : fsReason(err)}`);
+    throw new UsageError(
+      `cannot create the folder --out ${dir}: ${err.errno === undefined ? err.message : fsReason(err)}`,
+    );
   }
   removeStaleTempFiles(dir);
   for (const name of OUTPUTS) {
@@ -137,7 +156,10 @@ function refuseUnfinished(dir: string, out: string): void {
   if (!existsSync(file)) return;
   let what = "an unfinished run";
   try {
-    const doc = JSON.parse(readFileSync(file, "utf8").replace(/^\uFEFF/, "")) as { phase?: unknown; totalSteps?: unknown };
+    const doc = JSON.parse(readFileSync(file, "utf8").replace(/^\uFEFF/, "")) as {
+      phase?: unknown;
+      totalSteps?: unknown;
+    };
     if (doc.phase === "done") return;
     if (typeof doc.totalSteps === "number") what = `an unfinished run (${CHECKPOINT} at step ${doc.totalSteps})`;
   } catch {
@@ -157,7 +179,11 @@ function refuseUnfinished(dir: string, out: string): void {
  * @example
  * launcher({ npm_command: "run-script" }); // "npx vgrad" (under `npm run synth`)
  */
-export function launcher(env: NodeJS.ProcessEnv = process.env, script = process.argv[1] ?? "", cwd = process.cwd()): string {
+export function launcher(
+  env: NodeJS.ProcessEnv = process.env,
+  script = process.argv[1] ?? "",
+  cwd = process.cwd(),
+): string {
   if (env["npm_command"] === "exec" || env["npm_command"] === "run-script") return "npx vgrad";
   if (/[\\/]src[\\/]cli[\\/]main\.[cm]?[jt]s$/.test(script)) return "npx vgrad";
   for (let d = resolve(cwd); ; d = dirname(d)) {
@@ -189,9 +215,15 @@ async function writeOutputs(dir: string, state: SynthState, commandLine: string,
   const hard = layeredNetwork(state.config.network).network.hard;
   writeFileAtomic(
     join(dir, "network.svg"),
-    await renderNetworkSvg(soft as NetworkMatrix, { hard: hard as NetworkMatrix, title: `Synthesized network (${state.accepted.weights} soft weights)` }),
+    await renderNetworkSvg(soft as NetworkMatrix, {
+      hard: hard as NetworkMatrix,
+      title: `Synthesized network (${state.accepted.weights} soft weights)`,
+    }),
   );
-  writeFileAtomic(join(dir, "training.svg"), await renderTrainingSvg(state.history, { title: "Loss and size over training steps" }));
+  writeFileAtomic(
+    join(dir, "training.svg"),
+    await renderTrainingSvg(state.history, { title: "Loss and size over training steps" }),
+  );
 }
 
 /** Adds `vgrad synth` to the program. */
@@ -205,10 +237,18 @@ export function addSynthCommand(program: Command): void {
     .option("--seed <n>", "random seed", intArg(-(2 ** 31)))
     .addOption(new Option("--method <m>", "gradient estimator").choices(["gradient", "es"]))
     .option("--target-weights <n>", "stop pruning at this many soft weights", intArg(1))
-    .option("--text <s>", "a training text (repeatable; default \"test string.\")", collect)
-    .option("--cycles <n>", `cycles per text (default 10 per character + 20; at most ${LIMITS.cycles})`, intArg(1, LIMITS.cycles))
+    .option("--text <s>", 'a training text (repeatable; default "test string.")', collect)
+    .option(
+      "--cycles <n>",
+      `cycles per text (default 10 per character + 20; at most ${LIMITS.cycles})`,
+      intArg(1, LIMITS.cycles),
+    )
     .option("--compat-2022", "cut gradients at accumulator memory, as the 2022 runs did")
-    .option("--layers <n>", `hidden layers of the starting network (at most ${LIMITS.layers})`, intArg(1, LIMITS.layers))
+    .option(
+      "--layers <n>",
+      `hidden layers of the starting network (at most ${LIMITS.layers})`,
+      intArg(1, LIMITS.layers),
+    )
     .option("--per-type <n>", `neurons of each type per layer (at most ${LIMITS.perType})`, intArg(1, LIMITS.perType))
     .option("--base-steps <n>", "base training steps", intArg(0, LIMITS.steps))
     .option("--stage-steps <n>", "retraining steps per stage", intArg(1, LIMITS.steps))
@@ -218,13 +258,21 @@ export function addSynthCommand(program: Command): void {
     .option("--config <file>", "schedule settings as JSON (any field of SynthConfig)")
     .option("--quiet", "no progress output")
     .option("--no-jit", "differentiate with eager reverse mode instead of compiled (jit) programs")
-    .addHelpText("after", `\nExit codes: ${EXIT.done} done, ${EXIT.usage} bad input, ${EXIT.nonFinite} the run diverged (the last finite checkpoint is kept), ${EXIT.interrupted} interrupted (continue with --resume).\n`)
+    .addHelpText(
+      "after",
+      `\nExit codes: ${EXIT.done} done, ${EXIT.usage} bad input, ${EXIT.nonFinite} the run diverged (the last finite checkpoint is kept), ${EXIT.interrupted} interrupted (continue with --resume).\n`,
+    )
     .action(async (o: SynthOptions, cmd: Command) => {
       const dir = resolve(o.out);
       let state: SynthState;
       if (o.resume) {
-        const given = Object.keys(o).filter((k) => !["out", "resume", "quiet", "jit"].includes(k) && cmd.getOptionValueSource(k) === "cli");
-        if (given.length > 0) throw new UsageError(`--resume continues with the checkpoint's settings; drop --${given.map(kebab).join(", --")}`);
+        const given = Object.keys(o).filter(
+          (k) => !["out", "resume", "quiet", "jit"].includes(k) && cmd.getOptionValueSource(k) === "cli",
+        );
+        if (given.length > 0)
+          throw new UsageError(
+            `--resume continues with the checkpoint's settings; drop --${given.map(kebab).join(", --")}`,
+          );
         state = loadCheckpoint(dir);
       } else {
         state = startSynthesis(configFrom(o));
@@ -274,7 +322,9 @@ export function addSynthCommand(program: Command): void {
           await pool?.close();
         }
         if (state.phase !== "done") {
-          process.stderr.write(`vgrad: interrupted at step ${state.totalSteps}; continue with: ${command(["synth", "--out", hintPath(dir), "--resume"])}\n`);
+          process.stderr.write(
+            `vgrad: interrupted at step ${state.totalSteps}; continue with: ${command(["synth", "--out", hintPath(dir), "--resume"])}\n`,
+          );
           process.exitCode = EXIT.interrupted;
           return;
         }

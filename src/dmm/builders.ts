@@ -76,8 +76,14 @@ export const HANDCRAFTED_LINKS: readonly Link[] = [
  */
 export function handcraftedDetector(options: { trainable?: boolean; dotClip?: number } = {}): Network {
   const neurons: Record<string, NeuronType> = {
-    timer: B.timer, input: B.input, accum: B.accum, norm: B.norm, const_1: B.const1,
-    compare: B.compare, eos: B.eos, dot: options.dotClip === undefined ? B.dotNeuron : B.dotType(options.dotClip),
+    timer: B.timer,
+    input: B.input,
+    accum: B.accum,
+    norm: B.norm,
+    const_1: B.const1,
+    compare: B.compare,
+    eos: B.eos,
+    dot: options.dotClip === undefined ? B.dotNeuron : B.dotType(options.dotClip),
     output: B.output,
   };
   const m = matrixFromLinks(HANDCRAFTED_LINKS);
@@ -97,10 +103,16 @@ export interface LayeredConfig {
 const TYPE_OF: Record<string, NeuronType> = { accum: B.accum, norm: B.norm, dot: B.dotNeuron, compare: B.compare };
 /** Trainable input fields of each hidden type (accum's dict-1 is its hard memory). */
 const SOFT_INPUTS: Record<string, readonly string[]> = {
-  accum: ["dict-2"], norm: ["dict"], dot: ["dict-1", "dict-2"], compare: ["dict-1", "dict-2"],
+  accum: ["dict-2"],
+  norm: ["dict"],
+  dot: ["dict-1", "dict-2"],
+  compare: ["dict-1", "dict-2"],
 };
 const OUTPUTS: Record<string, readonly string[]> = {
-  accum: ["dict"], norm: ["norm"], dot: ["dot"], compare: ["true", "false"],
+  accum: ["dict"],
+  norm: ["norm"],
+  dot: ["dot"],
+  compare: ["true", "false"],
 };
 
 /** The layered network's neurons and the key paths of its soft links (weights 0). */
@@ -124,14 +136,28 @@ export function layeredNetwork(config: LayeredConfig = {}): LayeredLayout {
   const layers = config.layers ?? 5;
   const perType = config.perType ?? 2;
   const types = config.types ?? ["accum", "norm", "dot", "compare"];
-  if (!Number.isInteger(layers) || layers < 1) throw new RangeError(`layeredNetwork: layers must be an integer >= 1, got ${layers}`);
-  if (!Number.isInteger(perType) || perType < 1) throw new RangeError(`layeredNetwork: perType must be an integer >= 1, got ${perType}`);
-  for (const t of types) if (!Object.hasOwn(TYPE_OF, t)) throw new RangeError(`layeredNetwork: unknown layer type "${t}" (use accum, norm, dot, compare)`);
+  if (!Number.isInteger(layers) || layers < 1)
+    throw new RangeError(`layeredNetwork: layers must be an integer >= 1, got ${layers}`);
+  if (!Number.isInteger(perType) || perType < 1)
+    throw new RangeError(`layeredNetwork: perType must be an integer >= 1, got ${perType}`);
+  for (const t of types)
+    if (!Object.hasOwn(TYPE_OF, t))
+      throw new RangeError(`layeredNetwork: unknown layer type "${t}" (use accum, norm, dot, compare)`);
   const neurons: Record<string, NeuronType> = {
-    timer: B.timer, input: B.input, eos: B.eos, const_1: B.const1,
+    timer: B.timer,
+    input: B.input,
+    eos: B.eos,
+    const_1: B.const1,
   };
-  const hard: Link[] = [["timer", "timer", "timer", "timer", 1], ["input", "timer", "timer", "timer", 1]];
-  const sources: Array<[string, string]> = [["input", "char"], ["eos", "char"], ["const_1", "const_1"]];
+  const hard: Link[] = [
+    ["timer", "timer", "timer", "timer", 1],
+    ["input", "timer", "timer", "timer", 1],
+  ];
+  const sources: Array<[string, string]> = [
+    ["input", "char"],
+    ["eos", "char"],
+    ["const_1", "const_1"],
+  ];
   const links: Link[] = [];
   for (let layer = 1; layer <= layers; layer++) {
     const layerOutputs: Array<[string, string]> = [];

@@ -93,7 +93,8 @@ export const compare: NeuronType = {
   inputs: ["dict-1", "dict-2"],
   outputs: ["true", "false"],
   activation: (input) => {
-    const a = n(input, "dict-1"), b = n(input, "dict-2");
+    const a = n(input, "dict-1"),
+      b = n(input, "dict-2");
     return { true: relu(sub(a, b)), false: relu(sub(b, a)) };
   },
 };

@@ -28,7 +28,8 @@ class PackedCotangent extends SparseCotangent {
 
   override absorb(other: SparseCotangent): boolean {
     if (!(other instanceof PackedCotangent) || other.c !== this.c) return false;
-    const a = this.data, b = other.data;
+    const a = this.data,
+      b = other.data;
     for (let i = 0; i < a.length; i++) a[i] = a[i]! + b[i]!;
     return true;
   }
@@ -79,25 +80,39 @@ export function linkWeights(c: Compiled, soft: VValue): Float64Array {
       }
     }
   }
-  if (l !== c.softCount) throw new RangeError(`downMovement: the soft matrix has ${l} links where ${c.softCount} were compiled`);
+  if (l !== c.softCount)
+    throw new RangeError(`downMovement: the soft matrix has ${l} links where ${c.softCount} were compiled`);
   return w;
 }
 
 const cache = new WeakMap<object, WeakMap<object, Compiled>>();
 
 function compile(soft: VValue, hard: VValue): Compiled {
-  const tIndex = new Map<string, number>(), sIndex = new Map<string, number>();
-  const targets: Array<[string, string]> = [], sources: Array<[string, string]> = [];
+  const tIndex = new Map<string, number>(),
+    sIndex = new Map<string, number>();
+  const targets: Array<[string, string]> = [],
+    sources: Array<[string, string]> = [];
   const softLinks = linksOf(soft);
   const links = [...softLinks, ...linksOf(hard)];
-  const tgt = new Int32Array(links.length), src = new Int32Array(links.length), w = new Float64Array(links.length);
+  const tgt = new Int32Array(links.length),
+    src = new Int32Array(links.length),
+    w = new Float64Array(links.length);
   links.forEach(([t, f, s, sf, weight], l) => {
-    const tk = JSON.stringify([t, f]), sk = JSON.stringify([s, sf]);
+    const tk = JSON.stringify([t, f]),
+      sk = JSON.stringify([s, sf]);
     let ti = tIndex.get(tk);
-    if (ti === undefined) { tIndex.set(tk, (ti = targets.length)); targets.push([t, f]); }
+    if (ti === undefined) {
+      tIndex.set(tk, (ti = targets.length));
+      targets.push([t, f]);
+    }
     let si = sIndex.get(sk);
-    if (si === undefined) { sIndex.set(sk, (si = sources.length)); sources.push([s, sf]); }
-    tgt[l] = ti; src[l] = si; w[l] = weight;
+    if (si === undefined) {
+      sIndex.set(sk, (si = sources.length));
+      sources.push([s, sf]);
+    }
+    tgt[l] = ti;
+    src[l] = si;
+    w[l] = weight;
   });
   return { targets, sources, tgt, src, w, softCount: softLinks.length, soft };
 }
@@ -137,16 +152,25 @@ function gather(values: ReadonlyArray<VValue | undefined>): Gathered | null {
     const v = values[j];
     if (v === undefined) continue;
     if (typeof v === "number") {
-      if (!index.has(NUMBER_KEY)) { index.set(NUMBER_KEY, keys.length); keys.push(NUMBER_KEY); }
+      if (!index.has(NUMBER_KEY)) {
+        index.set(NUMBER_KEY, keys.length);
+        keys.push(NUMBER_KEY);
+      }
       continue;
     }
     for (const k in v) {
       if (typeof v[k] !== "number") return null;
-      if (!index.has(k)) { index.set(k, keys.length); keys.push(k); }
+      if (!index.has(k)) {
+        index.set(k, keys.length);
+        keys.push(k);
+      }
     }
   }
   const K = keys.length;
-  const Y = new Float64Array(n * K), P = new Uint8Array(n * K), exists = new Uint8Array(n), isNumber = new Uint8Array(n);
+  const Y = new Float64Array(n * K),
+    P = new Uint8Array(n * K),
+    exists = new Uint8Array(n),
+    isNumber = new Uint8Array(n);
   const kStart = new Int32Array(n + 1);
   const kList: number[] = [];
   for (let j = 0; j < n; j++) {
@@ -156,13 +180,16 @@ function gather(values: ReadonlyArray<VValue | undefined>): Gathered | null {
     exists[j] = 1;
     if (typeof v === "number") {
       const k = index.get(NUMBER_KEY)!;
-      Y[j * K + k] = v; P[j * K + k] = 1; isNumber[j] = 1;
+      Y[j * K + k] = v;
+      P[j * K + k] = 1;
+      isNumber[j] = 1;
       kList.push(k);
       continue;
     }
     for (const key in v) {
       const k = index.get(key)!;
-      Y[j * K + k] = v[key] as number; P[j * K + k] = 1;
+      Y[j * K + k] = v[key] as number;
+      P[j * K + k] = 1;
       kList.push(k);
     }
   }
@@ -176,14 +203,18 @@ export function denseForward(c: Compiled, values: ReadonlyArray<VValue | undefin
   if (g === null) return null;
   const { K, Y, exists, kStart, kList } = g;
   const T = c.targets.length;
-  const X = new Float64Array(T * K), XP = new Uint8Array(T * K), touched = new Uint8Array(T);
+  const X = new Float64Array(T * K),
+    XP = new Uint8Array(T * K),
+    touched = new Uint8Array(T);
   const { tgt, src } = c;
   for (let l = 0; l < w.length; l++) {
     const j = src[l]!;
     if (!exists[j]) continue;
-    const t = tgt[l]!, wl = w[l]!;
+    const t = tgt[l]!,
+      wl = w[l]!;
     touched[t] = 1;
-    const xo = t * K, yo = j * K;
+    const xo = t * K,
+      yo = j * K;
     for (let p = kStart[j]!, end = kStart[j + 1]!; p < end; p++) {
       const k = kList[p]!;
       X[xo + k] = X[xo + k]! + wl * Y[yo + k]!;
@@ -236,8 +267,10 @@ export function denseBackward(
   const g = gather(values);
   if (g === null) return null;
   const { K, Y, P, exists, isNumber, index, kStart, kList } = g;
-  const T = c.targets.length, S = c.sources.length;
-  const XB = new Float64Array(T * K), hasXB = new Uint8Array(T);
+  const T = c.targets.length,
+    S = c.sources.length;
+  const XB = new Float64Array(T * K),
+    hasXB = new Uint8Array(T);
   if (typeof xbar !== "number") {
     for (let t = 0; t < T; t++) {
       const [name, field] = c.targets[t]!;
@@ -264,9 +297,13 @@ export function denseBackward(
   const YB = needValues ? new Float64Array(S * K) : null;
   const hasYB = new Uint8Array(S);
   for (let l = 0; l < w.length; l++) {
-    const t = tgt[l]!, j = src[l]!;
+    const t = tgt[l]!,
+      j = src[l]!;
     if (!hasXB[t] || !exists[j]) continue;
-    const xo = t * K, yo = j * K, start = kStart[j]!, end = kStart[j + 1]!;
+    const xo = t * K,
+      yo = j * K,
+      start = kStart[j]!,
+      end = kStart[j + 1]!;
     if (WB !== null && l < c.softCount) {
       let d = 0;
       for (let p = start; p < end; p++) {

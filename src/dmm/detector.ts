@@ -18,7 +18,12 @@ export function readAnswers(x: VValue): [number, number] {
  * @example
  * detectorAnswers(handcraftedDetector(), "test string.", 150)[34]; // [1, 0] (cycle 35)
  */
-export function detectorAnswers(net: Network, text: string, cycles: number, compat2022 = false): Array<[number, number]> {
+export function detectorAnswers(
+  net: Network,
+  text: string,
+  cycles: number,
+  compat2022 = false,
+): Array<[number, number]> {
   const out: Array<[number, number]> = [];
   run(net, { cycles, env: { text, compat2022 }, onCycle: (_c, x) => out.push(readAnswers(x)) });
   return out;

@@ -24,8 +24,12 @@ const join = (t: string, f: string, rest = ""): string => encodePath([t, f]) + r
  */
 function triples(c: Compiled, soft: Region, values: readonly Region[]) {
   const softSlots = slotsByPath(soft.layout);
-  const weightSlot: number[] = [], weight: number[] = [], link: number[] = [], source: number[] = [];
-  const target: string[] = [], targetField: string[] = [];
+  const weightSlot: number[] = [],
+    weight: number[] = [],
+    link: number[] = [],
+    source: number[] = [];
+  const target: string[] = [],
+    targetField: string[] = [];
   for (let l = 0; l < c.w.length; l++) {
     const j = c.src[l]!;
     if (values[j]!.offset < 0) continue; // an absent source (see ABSENT in src/jit/program.ts)
@@ -42,7 +46,14 @@ function triples(c: Compiled, soft: Region, values: readonly Region[]) {
       targetField.push(join(t, f));
     });
   }
-  return { weightSlot: Int32Array.from(weightSlot), weight: Float64Array.from(weight), link, source: Int32Array.from(source), target, targetField };
+  return {
+    weightSlot: Int32Array.from(weightSlot),
+    weight: Float64Array.from(weight),
+    link,
+    source: Int32Array.from(source),
+    target,
+    targetField,
+  };
 }
 
 /** `x[t][f][p] = Σ w · y[s][sf][p]`: args [soft, ...values]. */
@@ -52,7 +63,8 @@ export function downKernel(at: KernelSite<Params>): Kernel {
   const outSlots = slotsByPath(at.out.layout);
   const X = Int32Array.from(tr.target, (k) => at.out.offset + outSlots.get(k)!);
   const { weightSlot: WS, weight: W, source: Y } = tr;
-  const o = at.out.offset, n = at.out.layout.size;
+  const o = at.out.offset,
+    n = at.out.layout.size;
   return (M) => {
     M.fill(0, o, o + n);
     for (let i = 0; i < X.length; i++) {
@@ -107,7 +119,10 @@ export function softBarKernel(at: KernelSite<Params>): Kernel {
     const [s, sf] = c.sources[c.src[l]!]!;
     linkSlot[l] = at.out.offset + (outSlots.get(encodePath([t, f, s, sf])) ?? -1 - at.out.offset);
   }
-  const Y = tr.source, o = at.out.offset, n = at.out.layout.size, soft0 = c.softCount;
+  const Y = tr.source,
+    o = at.out.offset,
+    n = at.out.layout.size,
+    soft0 = c.softCount;
   return (M) => {
     M.fill(0, o, o + n);
     for (let i = 0; i < Y.length; i++) {
@@ -138,7 +153,8 @@ export function valueBarsKernel(at: KernelSite<Params>): Kernel {
     return s === undefined ? -1 : at.out.offset + s;
   });
   const { weightSlot: WS, weight: W } = tr;
-  const o = at.out.offset, n = at.out.layout.size;
+  const o = at.out.offset,
+    n = at.out.layout.size;
   return (M) => {
     M.fill(0, o, o + n);
     for (let i = 0; i < Out.length; i++) {

@@ -187,7 +187,9 @@ const downPrim: Primitive<Params> = {
       const args = [soft!, g, ...values] as Val[];
       const softBar = needs[0] ? apply(softBarPrim, args, params) : undefined;
       const all = needValues ? apply(valueBarsPrim, args, params) : undefined;
-      const valueBars = values.map((v, j) => (all === undefined || v === undefined || !needs[j + 1] ? undefined : getVal(all, [String(j)])));
+      const valueBars = values.map((v, j) =>
+        all === undefined || v === undefined || !needs[j + 1] ? undefined : getVal(all, [String(j)]),
+      );
       return [softBar, ...valueBars];
     }
     const vals = values as Array<VValue | undefined>;
@@ -205,7 +207,8 @@ const downPrim: Primitive<Params> = {
 /** `v[k]`, tracked where v is, or undefined when absent (as in the plain path). */
 function readChild(v: Val | undefined, k: string): Val | undefined {
   if (v === undefined || typeof v === "number") return undefined;
-  if (v instanceof Tracked) return readChild(v.value, k) === undefined ? undefined : (get(v as unknown as VValue, k) as Val);
+  if (v instanceof Tracked)
+    return readChild(v.value, k) === undefined ? undefined : (get(v as unknown as VValue, k) as Val);
   return child(v as VTree, k);
 }
 

@@ -80,7 +80,8 @@ export interface RunOptions {
  */
 export function run(net: Network, options: RunOptions): { x: VValue; y: Outputs } {
   const { cycles, env = {} } = options;
-  if (!Number.isInteger(cycles) || cycles < 0) throw new RangeError(`run: cycles must be an integer >= 0, got ${cycles}`);
+  if (!Number.isInteger(cycles) || cycles < 0)
+    throw new RangeError(`run: cycles must be an integer >= 0, got ${cycles}`);
   let y = options.start ?? initialOutputs(net);
   let x: VValue = newTree();
   for (let c = 1; c <= cycles; c++) {

@@ -6,8 +6,16 @@ export { registerNeuronType, neuronType, neuronTypeNames } from "./registry.js";
 export { downMovement } from "./down-movement.js";
 export { step, run, initialOutputs, type RunOptions, type Outputs } from "./engine.js";
 export {
-  matrixFromLinks, linksOf, countLinks, handcraftedDetector, layeredNetwork, withSoft,
-  HANDCRAFTED_LINKS, type Link, type LayeredConfig, type LayeredLayout,
+  matrixFromLinks,
+  linksOf,
+  countLinks,
+  handcraftedDetector,
+  layeredNetwork,
+  withSoft,
+  HANDCRAFTED_LINKS,
+  type Link,
+  type LayeredConfig,
+  type LayeredLayout,
 } from "./builders.js";
 export { readAnswers, detectorAnswers, detectorLoss, targets, type Sample, type LossOptions } from "./detector.js";
 export { validateMatrix, parseMatrix, MatrixError } from "./matrix-io.js";

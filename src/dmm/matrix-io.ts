@@ -24,27 +24,35 @@ export function validateMatrix(m: VValue, net: Network, name = "matrix"): void {
     const here = [t];
     if (tt === undefined) throw new MatrixError(`${formatPath(name, here)}: unknown target neuron "${t}"`);
     const mt = m[t]!;
-    if (typeof mt === "number") throw new MatrixError(`${formatPath(name, here)} must be an object of input fields, got a number`);
+    if (typeof mt === "number")
+      throw new MatrixError(`${formatPath(name, here)} must be an object of input fields, got a number`);
     for (const f of Object.keys(mt)) {
       const hf = [t, f];
       if (tt.inputs !== undefined && !tt.inputs.includes(f)) {
-        throw new MatrixError(`${formatPath(name, hf)}: neuron "${t}" (${tt.name}) has no input field "${f}"; its inputs are ${tt.inputs.join(", ") || "none"}`);
+        throw new MatrixError(
+          `${formatPath(name, hf)}: neuron "${t}" (${tt.name}) has no input field "${f}"; its inputs are ${tt.inputs.join(", ") || "none"}`,
+        );
       }
       const mtf = mt[f]!;
-      if (typeof mtf === "number") throw new MatrixError(`${formatPath(name, hf)} must be an object of source neurons, got a number`);
+      if (typeof mtf === "number")
+        throw new MatrixError(`${formatPath(name, hf)} must be an object of source neurons, got a number`);
       for (const s of Object.keys(mtf)) {
         const hs = [t, f, s];
         const st = neuronOf(net, s);
         if (st === undefined) throw new MatrixError(`${formatPath(name, hs)}: unknown source neuron "${s}"`);
         const links = mtf[s]!;
-        if (typeof links === "number") throw new MatrixError(`${formatPath(name, hs)} must be an object of output fields, got a number`);
+        if (typeof links === "number")
+          throw new MatrixError(`${formatPath(name, hs)} must be an object of output fields, got a number`);
         for (const sf of Object.keys(links)) {
           const hl = [t, f, s, sf];
           if (st.outputs !== undefined && !st.outputs.includes(sf)) {
-            throw new MatrixError(`${formatPath(name, hl)}: neuron "${s}" (${st.name}) has no output field "${sf}"; its outputs are ${st.outputs.join(", ") || "none"}`);
+            throw new MatrixError(
+              `${formatPath(name, hl)}: neuron "${s}" (${st.name}) has no output field "${sf}"; its outputs are ${st.outputs.join(", ") || "none"}`,
+            );
           }
           const w = links[sf];
-          if (typeof w !== "number") throw new MatrixError(`${formatPath(name, hl)} must be a weight (a number), got an object`);
+          if (typeof w !== "number")
+            throw new MatrixError(`${formatPath(name, hl)} must be a weight (a number), got an object`);
           if (!Number.isFinite(w)) throw new MatrixError(`${formatPath(name, hl)} is ${w}; weights must be finite`);
         }
       }

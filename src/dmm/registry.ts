@@ -3,9 +3,19 @@ import type { NeuronType } from "./neuron-type.js";
 
 const registry = new Map<string, NeuronType>();
 for (const t of [
-  builtins.timer, builtins.input, builtins.const1, builtins.eos, builtins.accum, builtins.norm,
-  builtins.dotNeuron, builtins.compare, builtins.output, builtins.identity, builtins.self,
-]) registry.set(t.name, t);
+  builtins.timer,
+  builtins.input,
+  builtins.const1,
+  builtins.eos,
+  builtins.accum,
+  builtins.norm,
+  builtins.dotNeuron,
+  builtins.compare,
+  builtins.output,
+  builtins.identity,
+  builtins.self,
+])
+  registry.set(t.name, t);
 
 /**
  * Registers a neuron type under its name (replacing none: a name is taken once).

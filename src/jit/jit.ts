@@ -201,14 +201,16 @@ class Compiler {
       throw e;
     }
     const failed = failedGuard(program, M, from === 0 ? 0 : 1);
-    return failed === null || this.changed(`primal() at ${failed.where} read a value that differs from when f was traced`);
+    return (
+      failed === null || this.changed(`primal() at ${failed.where} read a value that differs from when f was traced`)
+    );
   }
 
   private changed(what: string): false {
     if (this.options.onValueChange === "retrace") return false;
     throw new Error(
       `jit: f's control flow or structure depends on the values of its arguments: ${what}. ` +
-        "Select with where(cond, a, b) instead of branching on primal(), or use jit(f, { onValueChange: \"retrace\" }) to trace again.",
+        'Select with where(cond, a, b) instead of branching on primal(), or use jit(f, { onValueChange: "retrace" }) to trace again.',
     );
   }
 
@@ -310,7 +312,8 @@ export function jit<F extends (...args: any[]) => VValue>(f: F, options: JitOpti
   });
   const jitted = (...args: VValue[]): VValue => {
     if (tracing()) {
-      let inJit = false, traced = false;
+      let inJit = false,
+        traced = false;
       for (const a of args) {
         const t = innermostTrace(a);
         if (t !== null) {
@@ -326,7 +329,11 @@ export function jit<F extends (...args: any[]) => VValue>(f: F, options: JitOpti
   };
   Object.defineProperty(jitted, "traces", { get: () => fn.traces });
   Object.defineProperty(jitted, "programs", {
-    value: () => [...fn.cache.values()].flatMap((e) => [...(e.forward ? [e.forward] : []), ...[...e.gradients.values()].map((g) => g.program)]),
+    value: () =>
+      [...fn.cache.values()].flatMap((e) => [
+        ...(e.forward ? [e.forward] : []),
+        ...[...e.gradients.values()].map((g) => g.program),
+      ]),
   });
   return jitted as unknown as Jitted<F>;
 }

@@ -41,7 +41,12 @@ export interface Program {
  * Lowers `trace` to a program computing `outputs` from `inputs`. Nodes recorded
  * before tape index `splitAt` form the first segment.
  */
-export function lower(trace: JitTrace, inputs: readonly JitNode[], outputs: readonly Val[], splitAt = Infinity): Program {
+export function lower(
+  trace: JitTrace,
+  inputs: readonly JitNode[],
+  outputs: readonly Val[],
+  splitAt = Infinity,
+): Program {
   const tape = trace.tape as JitNode[];
   // what the outputs and the guards need
   const needed = new Uint8Array(tape.length);
@@ -124,7 +129,9 @@ export function lower(trace: JitTrace, inputs: readonly JitNode[], outputs: read
     kernels,
     split,
     guards,
-    outputs: outputs.map((o): Place => (o instanceof JitNode && o.trace === trace ? { region: regionOf.get(o)! } : { constant: o as VValue })),
+    outputs: outputs.map((o): Place =>
+      o instanceof JitNode && o.trace === trace ? { region: regionOf.get(o)! } : { constant: o as VValue },
+    ),
     operations,
     hosted,
   };
@@ -188,9 +195,11 @@ export function runKernels(program: Program, M: Float64Array, from: number, to: 
 export function failedGuard(program: Program, M: Float64Array, segment: 0 | 1): { where: string } | null {
   for (const g of program.guards) {
     if (g.segment !== segment) continue;
-    const o = g.region.offset, want = g.values;
+    const o = g.region.offset,
+      want = g.values;
     for (let i = 0; i < want.length; i++) {
-      const x = M[o + i]!, y = want[i]!;
+      const x = M[o + i]!,
+        y = want[i]!;
       if (x !== y && !(x !== x && y !== y)) return g;
     }
   }

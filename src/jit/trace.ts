@@ -32,7 +32,14 @@ export interface PrimalRead {
 export class JitTrace extends Trace {
   readonly reads: PrimalRead[] = [];
 
-  record(prim: Primitive<unknown>, ans: Val, parents: Tracked[], args: Val[], params: unknown, argOf: readonly number[]): Tracked {
+  record(
+    prim: Primitive<unknown>,
+    ans: Val,
+    parents: Tracked[],
+    args: Val[],
+    params: unknown,
+    argOf: readonly number[],
+  ): Tracked {
     // arguments as the program sees them: this trace's boxes where there were boxes
     const boxed = args.slice();
     for (let j = 0; j < parents.length; j++) boxed[argOf[j]!] = parents[j]!;

@@ -37,7 +37,12 @@ function piecewise(name: string, pick: (x: number, y: number) => boolean) {
     ([a, b], toA) => unionZip(a!, b!, (x, y) => (pick(x, y) === toA ? 1 : 0)),
     (at) => {
       const m = (x: number, y: number): number => (pick(x, y) === at.params ? 1 : 0);
-      return zipKernel(at, m, (x) => m(x, 0), (y) => m(0, y));
+      return zipKernel(
+        at,
+        m,
+        (x) => m(x, 0),
+        (y) => m(0, y),
+      );
     },
   );
   const mask = (a: VValue, b: VValue, toA: boolean): VValue => maskOp([a, b], toA);
@@ -49,7 +54,13 @@ function piecewise(name: string, pick: (x: number, y: number) => boolean) {
       (g, _ans, [a, b]) => mul(g as VValue, mask(a as VValue, b as VValue, true)),
       (g, _ans, [a, b]) => mul(g as VValue, mask(a as VValue, b as VValue, false)),
     ],
-    (at) => zipKernel(at, choose, (x) => choose(x, 0), (y) => choose(0, y)),
+    (at) =>
+      zipKernel(
+        at,
+        choose,
+        (x) => choose(x, 0),
+        (y) => choose(0, y),
+      ),
   );
   const op = (a: VValue, b: VValue): VValue =>
     isPlain(a) && isPlain(b) ? plain(a, b) : (apply(prim, [a, b], undefined) as VValue);

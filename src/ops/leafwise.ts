@@ -26,20 +26,30 @@ export function leafwise(
   df: (x: number) => number,
   dfTree: (x: VValue, ans: VValue) => VValue,
 ): (v: VValue) => VValue {
-  const prim = primitive(name, ([v]) => mapLeavesP(v!, f), [
-    // IEEE throughout: 0·∞ is NaN on both paths (a gradient of mul(0, sqrt(x)) at 0)
-    (g, ans, [x]) =>
-      traced(g) || traced(x!)
-        ? mul(g as VValue, dfTree(x as VValue, ans as VValue))
-        : zipOnP(x as VValue, g as VValue, (xi, gi) => gi * df(xi)),
-  ], (at) => leafwiseKernel(at, f));
+  const prim = primitive(
+    name,
+    ([v]) => mapLeavesP(v!, f),
+    [
+      // IEEE throughout: 0·∞ is NaN on both paths (a gradient of mul(0, sqrt(x)) at 0)
+      (g, ans, [x]) =>
+        traced(g) || traced(x!)
+          ? mul(g as VValue, dfTree(x as VValue, ans as VValue))
+          : zipOnP(x as VValue, g as VValue, (xi, gi) => gi * df(xi)),
+    ],
+    (at) => leafwiseKernel(at, f),
+  );
   return operation<[VValue]>(prim);
 }
 
 const ones = (x: VValue): VValue => mapLeavesP(shapeOf(x), () => 1);
 const reluSlopeMask = leafMask("reluSlope", reluSlope);
 
-const reciprocal = leafwise("reciprocal", (x) => 1 / x, (x) => -1 / (x * x), (_x, ans) => scale(-1, square(ans)));
+const reciprocal = leafwise(
+  "reciprocal",
+  (x) => 1 / x,
+  (x) => -1 / (x * x),
+  (_x, ans) => scale(-1, square(ans)),
+);
 
 /** relu's derivative: 1 from 0 on (the 2022 convention), NaN at NaN (it propagates). */
 function reluSlope(x: number): number {
@@ -61,23 +71,48 @@ export const relu = leafwise(
 );
 
 /** `tanh` leafwise. @example tanh({ a: 0 }); // { a: 0 } */
-export const tanh = leafwise("tanh", Math.tanh, (x) => 1 - Math.tanh(x) ** 2, (x, ans) => sub(ones(x), square(ans)));
+export const tanh = leafwise(
+  "tanh",
+  Math.tanh,
+  (x) => 1 - Math.tanh(x) ** 2,
+  (x, ans) => sub(ones(x), square(ans)),
+);
 
 const sig = (x: number): number => 1 / (1 + Math.exp(-x));
 /** The logistic function leafwise. @example sigmoid(0); // 0.5 */
-export const sigmoid = leafwise("sigmoid", sig, (x) => sig(x) * (1 - sig(x)), (x, ans) => mul(ans, sub(ones(x), ans)));
+export const sigmoid = leafwise(
+  "sigmoid",
+  sig,
+  (x) => sig(x) * (1 - sig(x)),
+  (x, ans) => mul(ans, sub(ones(x), ans)),
+);
 
 /** `e^x` leafwise (only on present leaves: exp({}) is {}). @example exp({ a: 0 }); // { a: 1 } */
 export const exp = leafwise("exp", Math.exp, Math.exp, (_x, ans) => ans);
 
 /** Natural logarithm leafwise. @example log({ a: 1 }); // { a: 0 } */
-export const log = leafwise("log", Math.log, (x) => 1 / x, (x) => reciprocal(x));
+export const log = leafwise(
+  "log",
+  Math.log,
+  (x) => 1 / x,
+  (x) => reciprocal(x),
+);
 
 /** `x²` leafwise. @example square({ a: 3 }); // { a: 9 } */
-export const square = leafwise("square", (x) => x * x, (x) => 2 * x, (x) => scale(2, x));
+export const square = leafwise(
+  "square",
+  (x) => x * x,
+  (x) => 2 * x,
+  (x) => scale(2, x),
+);
 
 /** Square root leafwise. @example sqrt({ a: 4 }); // { a: 2 } */
-export const sqrt = leafwise("sqrt", Math.sqrt, (x) => 0.5 / Math.sqrt(x), (_x, ans) => scale(0.5, reciprocal(ans)));
+export const sqrt = leafwise(
+  "sqrt",
+  Math.sqrt,
+  (x) => 0.5 / Math.sqrt(x),
+  (_x, ans) => scale(0.5, reciprocal(ans)),
+);
 
 /** `|x|` leafwise; its derivative at 0 is taken as 0. @example abs({ a: -2 }); // { a: 2 } */
 export const abs = leafwise("abs", Math.abs, Math.sign, (x) => signMask(x));

@@ -18,8 +18,17 @@ import { dot } from "./products.js";
  */
 export const add = operation<[VValue, VValue]>(addPrim);
 
-const subPrim = primitive("sub", ([a, b]) => subP(a!, b!), [(g) => g, (g) => neg(g as VValue)], (at) =>
-  zipKernel(at, (x, y) => x - y, (x) => x, (y) => -y),
+const subPrim = primitive(
+  "sub",
+  ([a, b]) => subP(a!, b!),
+  [(g) => g, (g) => neg(g as VValue)],
+  (at) =>
+    zipKernel(
+      at,
+      (x, y) => x - y,
+      (x) => x,
+      (y) => -y,
+    ),
 );
 /**
  * `a - b`, key by key.
@@ -29,8 +38,11 @@ const subPrim = primitive("sub", ([a, b]) => subP(a!, b!), [(g) => g, (g) => neg
  */
 export const sub = operation<[VValue, VValue]>(subPrim);
 
-const negPrim: Primitive = primitive("neg", ([v]) => scaleP(-1, v!), [(g) => neg(g as VValue)], (at) =>
-  leafwiseKernel(at, (x) => -1 * x),
+const negPrim: Primitive = primitive(
+  "neg",
+  ([v]) => scaleP(-1, v!),
+  [(g) => neg(g as VValue)],
+  (at) => leafwiseKernel(at, (x) => -1 * x),
 );
 /**
  * `-v`.
@@ -45,7 +57,10 @@ const scalePrim = primitive(
   ([s, v]) => scaleP(s as number, v!),
   [(g, _ans, [, v]) => dot(g as VValue, v as VValue), (g, _ans, [s]) => scale(s as VValue, g as VValue)],
   ({ args: [s, v], out }) => {
-    const si = s!.offset, a = v!.offset, o = out.offset, n = out.layout.size;
+    const si = s!.offset,
+      a = v!.offset,
+      o = out.offset,
+      n = out.layout.size;
     return (M) => {
       const c = M[si]!;
       for (let i = 0; i < n; i++) M[o + i] = c * M[a + i]!;
@@ -78,7 +93,10 @@ const divPrim = primitive(
     (g, ans, [, s]) => neg(div(dot(g as VValue, ans as VValue), s as VValue)),
   ],
   ({ args: [v, s], out }) => {
-    const si = s!.offset, a = v!.offset, o = out.offset, n = out.layout.size;
+    const si = s!.offset,
+      a = v!.offset,
+      o = out.offset,
+      n = out.layout.size;
     return (M) => {
       const c = M[si]!;
       for (let i = 0; i < n; i++) M[o + i] = M[a + i]! / c;
@@ -118,12 +136,17 @@ const lcPrim: Primitive<number> = {
         });
       });
     }
-    const cs = args.slice(0, n).map((r) => r.offset), vs = args.slice(n).map((r) => r.offset);
-    const o = out.offset, size = out.layout.size;
+    const cs = args.slice(0, n).map((r) => r.offset),
+      vs = args.slice(n).map((r) => r.offset);
+    const o = out.offset,
+      size = out.layout.size;
     return (M) => {
       M.fill(0, o, o + size);
       for (let j = 0; j < n; j++) {
-        const c = M[cs[j]!]!, m = maps[j]!, a = vs[j]!, f = first[j]!;
+        const c = M[cs[j]!]!,
+          m = maps[j]!,
+          a = vs[j]!,
+          f = first[j]!;
         for (let i = 0; i < m.length; i++) {
           const x = c * M[a + i]!;
           M[o + m[i]!] = f[i] ? x : M[o + m[i]!]! + x;

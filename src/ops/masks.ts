@@ -16,7 +16,14 @@ const none = [() => undefined];
 
 /** A leafwise mask `f(x)` with zero derivative. */
 export function leafMask(name: string, f: (x: number) => number): (v: VValue) => VValue {
-  return operation<[VValue]>(primitive(name, ([v]) => mapLeavesP(v!, f), none, (at) => leafwiseKernel(at, f)));
+  return operation<[VValue]>(
+    primitive(
+      name,
+      ([v]) => mapLeavesP(v!, f),
+      none,
+      (at) => leafwiseKernel(at, f),
+    ),
+  );
 }
 
 /** A mask with parameters `P`, `impl(args, params)`, zero derivative. */
@@ -47,9 +54,12 @@ export const maxAbsIndicator = operation<[VValue]>(
     },
     none,
     ({ args: [v], out }) => {
-      const a = v!.offset, o = out.offset, n = out.layout.size;
+      const a = v!.offset,
+        o = out.offset,
+        n = out.layout.size;
       return (M) => {
-        let best = -1, at = -1;
+        let best = -1,
+          at = -1;
         for (let i = 0; i < n; i++) {
           const x = Math.abs(M[a + i]!);
           if (x > best || (x !== x && best === best)) {

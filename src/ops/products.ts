@@ -10,7 +10,13 @@ const mulPrim: Primitive = primitive(
   "mul",
   ([a, b]) => mulP(a!, b!),
   [(g, _ans, [, b]) => mul(g as VValue, b as VValue), (g, _ans, [a]) => mul(g as VValue, a as VValue)],
-  (at) => zipKernel(at, (x, y) => x * y, () => 0, () => 0),
+  (at) =>
+    zipKernel(
+      at,
+      (x, y) => x * y,
+      () => 0,
+      () => 0,
+    ),
 );
 /**
  * Leafwise product on the key paths common to `a` and `b`.

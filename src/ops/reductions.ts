@@ -20,8 +20,11 @@ const reciprocalOrZero = leafwise(
   (x, ans) => mul(scale(-1, reciprocalOrZero(x)), ans),
 );
 
-const sumPrim = primitive("sum", ([v]) => sumP(v!), [(g, _a, [v]) => scale(g as VValue, ones(v as VValue))], (at) =>
-  sumKernel(at, (x) => x),
+const sumPrim = primitive(
+  "sum",
+  ([v]) => sumP(v!),
+  [(g, _a, [v]) => scale(g as VValue, ones(v as VValue))],
+  (at) => sumKernel(at, (x) => x),
 );
 /**
  * The sum of all leaves.
@@ -34,8 +37,11 @@ export const sum = operation<[VValue], number>(sumPrim);
 function l1P(v: VValue): number {
   return sumP(mapLeavesP(v, Math.abs));
 }
-const l1Prim = primitive("l1Norm", ([v]) => l1P(v!), [(g, _a, [v]) => scale(g as VValue, signMask(v as VValue))], (at) =>
-  sumKernel(at, Math.abs),
+const l1Prim = primitive(
+  "l1Norm",
+  ([v]) => l1P(v!),
+  [(g, _a, [v]) => scale(g as VValue, signMask(v as VValue))],
+  (at) => sumKernel(at, Math.abs),
 );
 /**
  * `Σ |leaf|` (the derivative of |x| at 0 is taken as 0).

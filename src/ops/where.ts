@@ -17,11 +17,17 @@ function unionPaths(
 ): VValue {
   if ((a === undefined || typeof a === "number") && (b === undefined || typeof b === "number")) return f(path, a, b);
   const asTree = (v: VValue | undefined): VTree | undefined => (typeof v === "number" ? { [NUMBER_KEY]: v } : v);
-  const ta = asTree(a), tb = asTree(b);
+  const ta = asTree(a),
+    tb = asTree(b);
   const out = newTree();
   const visit = (k: string): void => {
     path.push(k);
-    out[k] = unionPaths(ta === undefined ? undefined : child(ta, k), tb === undefined ? undefined : child(tb, k), f, path);
+    out[k] = unionPaths(
+      ta === undefined ? undefined : child(ta, k),
+      tb === undefined ? undefined : child(tb, k),
+      f,
+      path,
+    );
     path.pop();
   };
   if (ta !== undefined) for (const k in ta) visit(k);
@@ -38,10 +44,15 @@ function whereP(cond: VValue, a: VValue, b: VValue): VValue {
 }
 
 /** The kernel of a select on the result's paths: `cond > 0 ? a : b`, a missing leaf being 0. */
-function selectKernel(at: Parameters<NonNullable<Primitive["lower"]>>[0], pick: (c: boolean, x: number, y: number) => number) {
+function selectKernel(
+  at: Parameters<NonNullable<Primitive["lower"]>>[0],
+  pick: (c: boolean, x: number, y: number) => number,
+) {
   const [rc, ra, rb] = at.args;
   const keys = pathKeys(at.out.layout);
-  const ma = slotsByPath(ra!.layout), mb = slotsByPath(rb!.layout), mc = slotsByPath(rc!.layout);
+  const ma = slotsByPath(ra!.layout),
+    mb = slotsByPath(rb!.layout),
+    mc = slotsByPath(rc!.layout);
   const scalarCond = typeof rc!.layout.skeleton === "number";
   const slot = (m: ReadonlyMap<string, number>, k: string, offset: number): number => {
     const s = m.get(k);

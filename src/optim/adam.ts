@@ -37,7 +37,8 @@ export function adam(options: AdamOptions = {}): Optimizer<AdamState> {
     init: () => ({ t: 0, m: newTree(), v: newTree() }),
     step(params, grad, state) {
       const t = state.t + 1;
-      const c1 = 1 - b1 ** t, c2 = 1 - b2 ** t;
+      const c1 = 1 - b1 ** t,
+        c2 = 1 - b2 ** t;
       const leaf = (p: number, g: number, m: number, v: number): [number, number, number] => {
         const m2 = b1 * m + (1 - b1) * g;
         const v2 = b2 * v + (1 - b2) * g * g;
@@ -61,18 +62,29 @@ export function walk3(
   leaf: (p: number, g: number, s1: number, s2: number) => [number, number, number],
 ): [VValue, VValue | undefined, VValue | undefined] {
   if (typeof p === "number") {
-    const gn = scalar(g), a = scalar(s1), b = scalar(s2);
+    const gn = scalar(g),
+      a = scalar(s1),
+      b = scalar(s2);
     if (gn === undefined && a === undefined && b === undefined) return [p, undefined, undefined];
     return leaf(p, gn ?? 0, a ?? 0, b ?? 0);
   }
   if (g === undefined && s1 === undefined && s2 === undefined) return [p, undefined, undefined];
-  const np = newTree(), n1 = newTree(), n2 = newTree();
-  let any1 = false, any2 = false;
+  const np = newTree(),
+    n1 = newTree(),
+    n2 = newTree();
+  let any1 = false,
+    any2 = false;
   for (const k in p) {
     const [a, b, c] = walk3(p[k]!, sub(g, k), sub(s1, k), sub(s2, k), leaf);
     np[k] = a;
-    if (b !== undefined) { n1[k] = b; any1 = true; }
-    if (c !== undefined) { n2[k] = c; any2 = true; }
+    if (b !== undefined) {
+      n1[k] = b;
+      any1 = true;
+    }
+    if (c !== undefined) {
+      n2[k] = c;
+      any2 = true;
+    }
   }
   return [np, any1 ? n1 : newTree(), any2 ? n2 : newTree()];
 }

@@ -1,5 +1,15 @@
 import {
-  closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeSync, type Stats,
+  closeSync,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+  type Stats,
 } from "node:fs";
 import { basename, dirname, join, parse, resolve, sep } from "node:path";
 
@@ -178,7 +188,10 @@ export function checkWritableFile(path: string): void {
     st = statSync(dir);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw Object.assign(new Error(code === "ENOENT" ? `its folder ${dir} does not exist` : `its folder ${dir}: ${code}`), { code });
+    throw Object.assign(
+      new Error(code === "ENOENT" ? `its folder ${dir} does not exist` : `its folder ${dir}: ${code}`),
+      { code },
+    );
   }
   if (!st.isDirectory()) throw Object.assign(new Error(`${dir} is not a folder`), { code: "ENOTDIR" });
   refuseNonFile(path);

@@ -8,8 +8,19 @@ import { layeredNetwork } from "../dmm/index.js";
 import type { VValue } from "../vvalue/types.js";
 import { readConfig, type SynthConfig } from "./config.js";
 import {
-  checkKeys, encodeNumbers, fail, parseJson, readArray, readBoolean, readChoice, readFinite, readInt, readNumber,
-  readObject, type Path, type ReadContext,
+  checkKeys,
+  encodeNumbers,
+  fail,
+  parseJson,
+  readArray,
+  readBoolean,
+  readChoice,
+  readFinite,
+  readInt,
+  readNumber,
+  readObject,
+  type Path,
+  type ReadContext,
 } from "./schema.js";
 import type { HistoryEntry, StageRecord, SynthState } from "./synthesize.js";
 
@@ -19,15 +30,42 @@ export const CHECKPOINT_VERSION = 2;
 const PHASES = ["base", "stage", "final", "done"] as const;
 
 const STATE_KEYS = [
-  "version", "config", "phase", "stage", "stepInPhase", "totalSteps", "soft", "adam", "lambda", "fraction", "cut",
-  "extended", "protect", "accepted", "history", "stages", "phaseSeconds", "baseSeconds", "finalSeconds", "elapsedSeconds",
+  "version",
+  "config",
+  "phase",
+  "stage",
+  "stepInPhase",
+  "totalSteps",
+  "soft",
+  "adam",
+  "lambda",
+  "fraction",
+  "cut",
+  "extended",
+  "protect",
+  "accepted",
+  "history",
+  "stages",
+  "phaseSeconds",
+  "baseSeconds",
+  "finalSeconds",
+  "elapsedSeconds",
 ] as const;
 /** Fields a version-1 checkpoint may lack (they were added later). */
 const ADDED_IN_V2 = ["protect", "elapsedSeconds"];
 
 const HISTORY_KEYS = ["step", "stage", "prereg", "loss", "weights"] as const;
 const STAGE_KEYS = [
-  "stage", "lambda", "weightsBefore", "cut", "weightsAfter", "preregBefore", "preregAfter", "accepted", "steps", "seconds",
+  "stage",
+  "lambda",
+  "weightsBefore",
+  "cut",
+  "weightsAfter",
+  "preregBefore",
+  "preregAfter",
+  "accepted",
+  "steps",
+  "seconds",
 ] as const;
 
 /**
@@ -72,22 +110,40 @@ export function assertState(state: unknown, name = "state"): asserts state is Sy
 function readState(raw: unknown, ctx: ReadContext): SynthState {
   const o = readObject(raw, ctx, []);
   if (!Object.hasOwn(o, "version") || !Object.hasOwn(o, "phase")) {
-    fail(ctx, [], `is not a vgrad synthesis checkpoint (it has no ${Object.hasOwn(o, "version") ? "phase" : "version"})`);
+    fail(
+      ctx,
+      [],
+      `is not a vgrad synthesis checkpoint (it has no ${Object.hasOwn(o, "version") ? "phase" : "version"})`,
+    );
   }
   const version = readNumber(o["version"], ctx, ["version"]);
   if (version !== 1 && version !== CHECKPOINT_VERSION) {
-    fail(ctx, ["version"], `is ${describeVersion(o["version"])}; this vgrad reads checkpoint versions 1 and ${CHECKPOINT_VERSION}`);
+    fail(
+      ctx,
+      ["version"],
+      `is ${describeVersion(o["version"])}; this vgrad reads checkpoint versions 1 and ${CHECKPOINT_VERSION}`,
+    );
   }
   checkKeys(o, STATE_KEYS, version === 1 ? STATE_KEYS.filter((k) => !ADDED_IN_V2.includes(k)) : STATE_KEYS, ctx, []);
   const config: SynthConfig = readConfig(o["config"], ctx, ["config"], false);
   const phase = readChoice(o["phase"], ctx, ["phase"], PHASES);
   const { network, links } = layeredNetwork(config.network);
-  const layout = new Layout(links.map(([t, f, s, sf]) => [t, f, s, sf]), network.neurons);
+  const layout = new Layout(
+    links.map(([t, f, s, sf]) => [t, f, s, sf]),
+    network.neurons,
+  );
 
   const stage = readInt(o["stage"], ctx, ["stage"], 0);
   const totalSteps = readInt(o["totalSteps"], ctx, ["totalSteps"], 0);
   const extended = readBoolean(o["extended"], ctx, ["extended"]);
-  const budget = phase === "base" ? config.baseSteps : phase === "stage" ? (extended ? 2 : 1) * config.stageSteps : phase === "final" ? config.finalSteps : Number.MAX_SAFE_INTEGER;
+  const budget =
+    phase === "base"
+      ? config.baseSteps
+      : phase === "stage"
+        ? (extended ? 2 : 1) * config.stageSteps
+        : phase === "final"
+          ? config.finalSteps
+          : Number.MAX_SAFE_INTEGER;
   const stepInPhase = readInt(o["stepInPhase"], ctx, ["stepInPhase"], 0, Math.min(budget, totalSteps));
 
   const soft = readMatrix(o["soft"], ctx, ["soft"], layout, null);
@@ -104,15 +160,19 @@ function readState(raw: unknown, ctx: ReadContext): SynthState {
   checkKeys(acceptedRaw, ["soft", "prereg", "weights"], ["soft", "prereg", "weights"], ctx, ["accepted"]);
   const acceptedSoft = readMatrix(acceptedRaw["soft"], ctx, ["accepted", "soft"], layout, null);
   // NaN only before base training has measured the first accepted network
-  const prereg = phase === "base" && Number.isNaN(readNumber(acceptedRaw["prereg"], ctx, ["accepted", "prereg"]))
-    ? Number.NaN
-    : readFinite(acceptedRaw["prereg"], ctx, ["accepted", "prereg"], 0);
+  const prereg =
+    phase === "base" && Number.isNaN(readNumber(acceptedRaw["prereg"], ctx, ["accepted", "prereg"]))
+      ? Number.NaN
+      : readFinite(acceptedRaw["prereg"], ctx, ["accepted", "prereg"], 0);
   const weights = readInt(acceptedRaw["weights"], ctx, ["accepted", "weights"], 0);
   const count = Layout.count(acceptedSoft);
   if (weights !== count) fail(ctx, ["accepted", "weights"], `is ${weights}, but accepted.soft has ${count} weights`);
 
-  const history = readArray(o["history"], ctx, ["history"]).map((h, i) => readHistoryEntry(h, ctx, ["history", i], i + 1));
-  if (history.length !== totalSteps) fail(ctx, ["history"], `has ${history.length} entries, but totalSteps is ${totalSteps}`);
+  const history = readArray(o["history"], ctx, ["history"]).map((h, i) =>
+    readHistoryEntry(h, ctx, ["history", i], i + 1),
+  );
+  if (history.length !== totalSteps)
+    fail(ctx, ["history"], `has ${history.length} entries, but totalSteps is ${totalSteps}`);
   const stages = readArray(o["stages"], ctx, ["stages"]).map((r, i) => readStageRecord(r, ctx, ["stages", i]));
 
   const seconds = (k: string) => readFinite(o[k], ctx, [k], 0);
@@ -141,7 +201,9 @@ function readState(raw: unknown, ctx: ReadContext): SynthState {
   // version 1 did not store the elapsed time: it is the sum of the phases' times
   state.elapsedSeconds = Object.hasOwn(o, "elapsedSeconds")
     ? seconds("elapsedSeconds")
-    : state.baseSeconds + stages.reduce((a, r) => a + r.seconds, 0) + (phase === "done" ? state.finalSeconds : state.phaseSeconds);
+    : state.baseSeconds +
+      stages.reduce((a, r) => a + r.seconds, 0) +
+      (phase === "done" ? state.finalSeconds : state.phaseSeconds);
   return state;
 }
 
@@ -153,7 +215,8 @@ function readHistoryEntry(raw: unknown, ctx: ReadContext, path: Path, step: numb
   const o = readObject(raw, ctx, path);
   checkKeys(o, HISTORY_KEYS, HISTORY_KEYS, ctx, path);
   const n = readInt(o["step"], ctx, [...path, "step"], 1);
-  if (n !== step) fail(ctx, [...path, "step"], `is ${n}; the history numbers its steps 1, 2, 3, … so it must be ${step}`);
+  if (n !== step)
+    fail(ctx, [...path, "step"], `is ${n}; the history numbers its steps 1, 2, 3, … so it must be ${step}`);
   return {
     step: n,
     stage: readInt(o["stage"], ctx, [...path, "stage"], -1),
@@ -188,7 +251,10 @@ class Layout {
   private readonly fields = new Set<string>();
   private readonly links = new Set<string>();
 
-  constructor(links: ReadonlyArray<readonly [string, string, string, string]>, private readonly neurons: object) {
+  constructor(
+    links: ReadonlyArray<readonly [string, string, string, string]>,
+    private readonly neurons: object,
+  ) {
     for (const [t, f, s, sf] of links) {
       this.targets.add(t);
       this.fields.add(`${t}\0${f}`);

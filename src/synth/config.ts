@@ -1,8 +1,19 @@
 /** The synthesis configuration: every knob, with defaults that work (see docs/synthesis.md). */
 import type { LayeredConfig, Sample } from "../dmm/index.js";
 import {
-  checkKeys, fail, parseJson, readArray, readBoolean, readChoice, readFinite, readInt, readNumber, readObject, readString,
-  type Path, type ReadContext,
+  checkKeys,
+  fail,
+  parseJson,
+  readArray,
+  readBoolean,
+  readChoice,
+  readFinite,
+  readInt,
+  readNumber,
+  readObject,
+  readString,
+  type Path,
+  type ReadContext,
 } from "./schema.js";
 
 /** Options of the OpenAI-ES gradient estimator (SPEC-DMM §7). */
@@ -141,7 +152,12 @@ export function defaultConfig(overrides: Partial<SynthConfig> = {}): SynthConfig
     checkpointEvery: 25,
     es: { pairs: 32, sigma: 0.02, l2: 0.005, workers: 2 },
   };
-  const cfg = { ...base, ...overrides, es: { ...base.es, ...(overrides.es ?? {}) }, network: { ...base.network, ...(overrides.network ?? {}) } };
+  const cfg = {
+    ...base,
+    ...overrides,
+    es: { ...base.es, ...(overrides.es ?? {}) },
+    network: { ...base.network, ...(overrides.network ?? {}) },
+  };
   validateConfig(cfg);
   return cfg;
 }
@@ -175,11 +191,34 @@ const CONFIG_KEYS = Object.keys(defaultConfigShape()) as Array<keyof SynthConfig
 
 function defaultConfigShape(): Record<keyof SynthConfig, true> {
   return {
-    seed: true, method: true, samples: true, targetWeights: true, compat2022: true, network: true, initScale: true,
-    baseSteps: true, baseLr: true, baseLrEnd: true, baseLambda: true, stageSteps: true, stageLr: true, warmupSteps: true,
-    pruneFraction: true, lambdaStart: true, lambdaEnd: true, lambdaGrowth: true, acceptLoss: true, jumpFactor: true,
-    rescueFactor: true, cutFactor: true, patience: true, finalSteps: true, finalLr: true, finalLambda: true,
-    checkpointEvery: true, es: true,
+    seed: true,
+    method: true,
+    samples: true,
+    targetWeights: true,
+    compat2022: true,
+    network: true,
+    initScale: true,
+    baseSteps: true,
+    baseLr: true,
+    baseLrEnd: true,
+    baseLambda: true,
+    stageSteps: true,
+    stageLr: true,
+    warmupSteps: true,
+    pruneFraction: true,
+    lambdaStart: true,
+    lambdaEnd: true,
+    lambdaGrowth: true,
+    acceptLoss: true,
+    jumpFactor: true,
+    rescueFactor: true,
+    cutFactor: true,
+    patience: true,
+    finalSteps: true,
+    finalLr: true,
+    finalLambda: true,
+    checkpointEvery: true,
+    es: true,
   };
 }
 
@@ -244,7 +283,9 @@ function readSample(raw: unknown, ctx: ReadContext, path: Path, partial: boolean
   const text = readString(o["text"], ctx, [...path, "text"]);
   if (text.length === 0) fail(ctx, [...path, "text"], "must not be empty");
   const cycles = Object.hasOwn(o, "cycles") ? o["cycles"] : defaultCycles(text);
-  const why = Object.hasOwn(o, "cycles") ? "" : ` (the default for a text of ${Array.from(text).length} characters; give a shorter text or cycles)`;
+  const why = Object.hasOwn(o, "cycles")
+    ? ""
+    : ` (the default for a text of ${Array.from(text).length} characters; give a shorter text or cycles)`;
   const n = readNumber(cycles, ctx, [...path, "cycles"]);
   if (!Number.isSafeInteger(n) || n < 1 || n > LIMITS.cycles) {
     fail(ctx, [...path, "cycles"], `must be a whole number from 1 to ${LIMITS.cycles}, got ${n}${why}`);

@@ -1,5 +1,14 @@
 /** One antithetic pair of the ES estimator: shared by the main thread and the workers. */
-import { detectorLoss, layeredNetwork, liveNetwork, matrixFromLinks, withSoft, type LayeredConfig, type Link, type Sample } from "../dmm/index.js";
+import {
+  detectorLoss,
+  layeredNetwork,
+  liveNetwork,
+  matrixFromLinks,
+  withSoft,
+  type LayeredConfig,
+  type Link,
+  type Sample,
+} from "../dmm/index.js";
 import { Rng } from "./random.js";
 
 /** Everything a worker needs to evaluate one pair, as plain data. */
@@ -40,10 +49,18 @@ export function evaluatePair(task: EsTask): [number, number] {
   const eps = pairNoise(task.noiseSeed, task.theta.length);
   const net = layeredNetwork(task.network).network;
   const f = (sign: number): number => {
-    const links: Link[] = task.paths.map(([t, tf, s, sf], i) => [t, tf, s, sf, task.theta[i]! + sign * task.sigma * eps[i]!]);
+    const links: Link[] = task.paths.map(([t, tf, s, sf], i) => [
+      t,
+      tf,
+      s,
+      sf,
+      task.theta[i]! + sign * task.sigma * eps[i]!,
+    ]);
     const soft = matrixFromLinks(links);
     return detectorLoss(liveNetwork(withSoft(net, soft)), soft, {
-      samples: task.samples, lambda: task.lambda, compat2022: task.compat2022,
+      samples: task.samples,
+      lambda: task.lambda,
+      compat2022: task.compat2022,
     }).loss as number;
   };
   return [f(1), f(-1)];

@@ -5,7 +5,16 @@
  */
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { linksOf, matrixFromLinks, detectorLoss, liveNetwork, withSoft, type LayeredConfig, type Network, type LossOptions } from "../dmm/index.js";
+import {
+  linksOf,
+  matrixFromLinks,
+  detectorLoss,
+  liveNetwork,
+  withSoft,
+  type LayeredConfig,
+  type Network,
+  type LossOptions,
+} from "../dmm/index.js";
 import type { VValue } from "../vvalue/types.js";
 import { evaluatePair, pairNoise, pairSeed, type EsTask } from "./es-pair.js";
 
@@ -44,7 +53,10 @@ export async function createEsPool(workers: number): Promise<EsPool | null> {
   const file = workerFile();
   if (file === null) return null;
   // the CommonJS build sees piscina's CommonJS export as `default`
-  const mod = (await import("piscina")) as unknown as { Piscina?: typeof import("piscina").Piscina; default?: { Piscina?: typeof import("piscina").Piscina } };
+  const mod = (await import("piscina")) as unknown as {
+    Piscina?: typeof import("piscina").Piscina;
+    default?: { Piscina?: typeof import("piscina").Piscina };
+  };
   const Piscina = (mod.Piscina ?? mod.default?.Piscina ?? mod.default) as typeof import("piscina").Piscina;
   const pool = new Piscina({ filename: file.filename, maxThreads: workers, minThreads: 1, execArgv: file.execArgv });
   return {
@@ -82,8 +94,14 @@ export async function esGradient(
   const tasks: EsTask[] = [];
   for (let i = 0; i < es.pairs; i++) {
     tasks.push({
-      network: es.network, paths, theta, sigma: es.sigma, noiseSeed: pairSeed(es.seed, es.step, i),
-      samples: [...options.samples], lambda: options.lambda ?? 0.001, compat2022: options.compat2022 ?? false,
+      network: es.network,
+      paths,
+      theta,
+      sigma: es.sigma,
+      noiseSeed: pairSeed(es.seed, es.step, i),
+      samples: [...options.samples],
+      lambda: options.lambda ?? 0.001,
+      compat2022: options.compat2022 ?? false,
     });
   }
   const results = es.pool ? await Promise.all(tasks.map((t) => es.pool!.run(t))) : tasks.map(evaluatePair);

@@ -1,8 +1,23 @@
 export {
-  defaultConfig, validateConfig, parseConfigOverrides, defaultCycles, LIMITS, LAYER_TYPES, type SynthConfig, type EsConfig,
+  defaultConfig,
+  validateConfig,
+  parseConfigOverrides,
+  defaultCycles,
+  LIMITS,
+  LAYER_TYPES,
+  type SynthConfig,
+  type EsConfig,
 } from "./config.js";
 export {
-  startSynthesis, synthesize, phaseSteps, prereg, networkFor, type SynthState, type SynthHooks, type HistoryEntry, type StageRecord,
+  startSynthesis,
+  synthesize,
+  phaseSteps,
+  prereg,
+  networkFor,
+  type SynthState,
+  type SynthHooks,
+  type HistoryEntry,
+  type StageRecord,
 } from "./synthesize.js";
 export { encodeCheckpoint, decodeCheckpoint, assertState, CHECKPOINT_VERSION } from "./checkpoint.js";
 export { SchemaError, encodeNumbers, stripBom } from "./schema.js";
@@ -13,6 +28,12 @@ export { initialWeights } from "./init.js";
 export { Rng } from "./random.js";
 export { reportMarkdown, scoreOn, GENERALIZATION_SET, type Score } from "./report.js";
 export { SPARSE20_2022 } from "./reference-2022.js";
-export { writeFileAtomic, removeStaleTempFiles, makeDirectory, checkWritableFile, NotAFileError } from "./atomic-write.js";
+export {
+  writeFileAtomic,
+  removeStaleTempFiles,
+  makeDirectory,
+  checkWritableFile,
+  NotAFileError,
+} from "./atomic-write.js";
 export * from "./render-network.js";
 export * from "./render-training.js";

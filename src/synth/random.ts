@@ -17,7 +17,7 @@ export class Rng {
   /** A generator for `seed` (an integer). */
   static seeded(seed: number): Rng {
     if (!Number.isSafeInteger(seed)) throw new RangeError(`seed must be an integer, got ${seed}`);
-    return new Rng(xoroshiro128plus(seed | 0 ^ Math.floor(seed / 2 ** 32)));
+    return new Rng(xoroshiro128plus(seed | (0 ^ Math.floor(seed / 2 ** 32))));
   }
 
   /** A generator continuing from a saved {@link state}. */

@@ -127,19 +127,24 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/g;
  * `\G`, ... to the node or graph id).
  */
 export function escapeHtmlLabel(s: string): string {
-  return s
-    .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD")
-    .replace(CONTROL_CHARACTERS, (c) => CONTROL_ESCAPES[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`)
-    // Graphviz expands \N, \G, \E, ... even inside HTML-like labels; "\\" stands for "\".
-    .replace(/\\/g, "\\\\")
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/'/g, "&#39;");
+  return (
+    s
+      .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD")
+      .replace(CONTROL_CHARACTERS, (c) => CONTROL_ESCAPES[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`)
+      // Graphviz expands \N, \G, \E, ... even inside HTML-like labels; "\\" stands for "\".
+      .replace(/\\/g, "\\\\")
+      .replace(/&/g, "&amp;")
+      .replace(/</g, "&lt;")
+      .replace(/>/g, "&gt;")
+      .replace(/"/g, "&quot;")
+      .replace(/'/g, "&#39;")
+  );
 }
 
-function typeAndLayer(name: string, neuronTypes: Record<string, string> | undefined): { type: string; layer: number | undefined } {
+function typeAndLayer(
+  name: string,
+  neuronTypes: Record<string, string> | undefined,
+): { type: string; layer: number | undefined } {
   const m = /^(.+)-(\d+)-(\d+)$/.exec(name);
   const given = neuronTypes !== undefined && Object.hasOwn(neuronTypes, name) ? neuronTypes[name] : undefined;
   const type = given ?? (m ? m[1]! : name);
@@ -164,7 +169,7 @@ function drawnNeurons(soft: Link[], hard: Link[]): Set<string> {
     return drawn;
   }
   for (const l of soft) drawn.add(l.source).add(l.target);
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const l of hard) {
       if (drawn.has(l.target) && !drawn.has(l.source)) {
@@ -318,7 +323,9 @@ let graphviz: Promise<GraphvizInstance> | undefined;
 /** Loads the Graphviz WebAssembly module once, on first use. */
 function loadGraphviz(): Promise<GraphvizInstance> {
   if (graphviz === undefined) {
-    const loading = importEsm<typeof import("@hpcc-js/wasm-graphviz")>("@hpcc-js/wasm-graphviz").then((m) => m.Graphviz.load());
+    const loading = importEsm<typeof import("@hpcc-js/wasm-graphviz")>("@hpcc-js/wasm-graphviz").then((m) =>
+      m.Graphviz.load(),
+    );
     loading.catch(() => {
       if (graphviz === loading) graphviz = undefined; // let a later call retry
     });

@@ -97,7 +97,13 @@ const roundUp = (x: number): number => {
  * jumps stay exactly where they are; only points that fall on the same pixel column
  * between a column's extremes are left out.
  */
-function thinSeries<P extends { step: number }>(points: readonly P[], value: (p: P) => number, lo: number, hi: number, slices = SLICES): P[] {
+function thinSeries<P extends { step: number }>(
+  points: readonly P[],
+  value: (p: P) => number,
+  lo: number,
+  hi: number,
+  slices = SLICES,
+): P[] {
   if (points.length <= 2 * slices) return [...points];
   const keep = new Set<number>([0, points.length - 1]);
   const width = (hi - lo) / slices;
@@ -222,7 +228,8 @@ function trainingTopLevelSpec(history: readonly TrainingRecord[], options: Train
     // Label with the room there is: "stage 3", "3", or nothing.
     // the synthesis records base training as stage 0 and polishing as stage -1
     const named = r.stage === 0 ? "base" : r.stage === -1 ? "polish" : null;
-    const label = named !== null ? (px >= 40 ? named : "") : px >= 60 ? `stage ${r.stage}` : px >= 13 ? String(r.stage) : "";
+    const label =
+      named !== null ? (px >= 40 ? named : "") : px >= 60 ? `stage ${r.stage}` : px >= 13 ? String(r.stage) : "";
     return { stage: r.stage, start, end, mid: (start + end) / 2, shaded: i % 2 === 1, label };
   });
   const boundaries = bands.slice(1).map((b) => ({ at: b.start }));
@@ -233,15 +240,23 @@ function trainingTopLevelSpec(history: readonly TrainingRecord[], options: Train
   if (dropped > 0) notes.push(`${dropped} non-finite loss value${dropped === 1 ? "" : "s"} left out`);
 
   // Step ticks at multiples of a round number (1, 2, 5, 10, 20, ...), at most 11 of them.
-  const stepTick = roundNumbers(1, Number.MAX_SAFE_INTEGER).find((d) => Math.floor(hi / d) - Math.ceil(lo / d) + 1 <= 11)!;
-  const stepTicks = Array.from({ length: Math.floor(hi / stepTick) - Math.ceil(lo / stepTick) + 1 }, (_, i) => (Math.ceil(lo / stepTick) + i) * stepTick);
+  const stepTick = roundNumbers(1, Number.MAX_SAFE_INTEGER).find(
+    (d) => Math.floor(hi / d) - Math.ceil(lo / d) + 1 <= 11,
+  )!;
+  const stepTicks = Array.from(
+    { length: Math.floor(hi / stepTick) - Math.ceil(lo / stepTick) + 1 },
+    (_, i) => (Math.ceil(lo / stepTick) + i) * stepTick,
+  );
   const x = {
     field: "step",
     type: "quantitative" as const,
     scale: { domain: [lo, hi], nice: false, zero: false },
     axis: { title: "training step", format: "d", values: stepTicks },
   };
-  const xNoAxis = { ...x, axis: { title: null, labels: false, ticks: false, domain: false, grid: true, values: stepTicks } };
+  const xNoAxis = {
+    ...x,
+    axis: { title: null, labels: false, ticks: false, domain: false, grid: true, values: stepTicks },
+  };
   const stageLayers = (withLabels: boolean) => [
     {
       data: { values: bands.filter((b) => b.shaded) },
@@ -276,7 +291,9 @@ function trainingTopLevelSpec(history: readonly TrainingRecord[], options: Train
   const lossTicks =
     decades >= 3
       ? // The log scale's domain is niced out to whole decades, so every decade is in view.
-        Array.from({ length: decades + 1 }, (_, i) => Number((10 ** (Math.floor(Math.log10(lossLo)) + i)).toPrecision(1)))
+        Array.from({ length: decades + 1 }, (_, i) =>
+          Number((10 ** (Math.floor(Math.log10(lossLo)) + i)).toPrecision(1)),
+        )
       : undefined;
 
   // The weight axis: log from the round number (1, 2, 5, 10, 20, ...) at or below the
@@ -286,7 +303,10 @@ function trainingTopLevelSpec(history: readonly TrainingRecord[], options: Train
   const wLo = counts.length > 0 ? minOf(counts) : 1;
   const wHi = counts.length > 0 ? maxOf(counts) : 1;
   const wDomain = wLo > 0 ? [roundDown(wLo), wLo === wHi ? roundUp(wHi * 1.01) : roundUp(wHi)] : undefined;
-  const weightScale = wDomain !== undefined ? { type: "log" as const, domain: wDomain, nice: false } : { type: "symlog" as const, zero: true };
+  const weightScale =
+    wDomain !== undefined
+      ? { type: "log" as const, domain: wDomain, nice: false }
+      : { type: "symlog" as const, zero: true };
   const weightTicks = wDomain !== undefined ? roundNumbers(wDomain[0]!, wDomain[1]!) : undefined;
   const last = weightValues.at(-1);
 
@@ -345,7 +365,11 @@ function trainingTopLevelSpec(history: readonly TrainingRecord[], options: Train
                 // Counts shrink geometrically (≈12 % cut per stage): a log axis keeps the
                 // late stages visible (symlog when a count is 0, which log cannot show).
                 scale: weightScale,
-                axis: { title: wLo > 0 ? "soft weights (log)" : "soft weights (symlog)", format: "d", ...(weightTicks ? { values: weightTicks } : { tickCount: 4 }) },
+                axis: {
+                  title: wLo > 0 ? "soft weights (log)" : "soft weights (symlog)",
+                  format: "d",
+                  ...(weightTicks ? { values: weightTicks } : { tickCount: 4 }),
+                },
               },
             },
           },
@@ -354,8 +378,21 @@ function trainingTopLevelSpec(history: readonly TrainingRecord[], options: Train
             ? [
                 {
                   data: { values: [last] },
-                  mark: { type: "text" as const, color: "#1b7837", fontSize: 11, fontWeight: "bold" as const, align: "right" as const, baseline: "bottom" as const, dy: -3, dx: -2 },
-                  encoding: { x: { field: "step", type: "quantitative" as const }, y: { field: "weights", type: "quantitative" as const }, text: { field: "weights", type: "quantitative" as const } },
+                  mark: {
+                    type: "text" as const,
+                    color: "#1b7837",
+                    fontSize: 11,
+                    fontWeight: "bold" as const,
+                    align: "right" as const,
+                    baseline: "bottom" as const,
+                    dy: -3,
+                    dx: -2,
+                  },
+                  encoding: {
+                    x: { field: "step", type: "quantitative" as const },
+                    y: { field: "weights", type: "quantitative" as const },
+                    text: { field: "weights", type: "quantitative" as const },
+                  },
                 },
               ]
             : []),

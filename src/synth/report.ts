@@ -1,5 +1,13 @@
 /** The synthesis report: sizes, losses, the generalization table, time per stage. */
-import { countLinks, detectorAnswers, layeredNetwork, liveNetwork, targets, withSoft, type Sample } from "../dmm/index.js";
+import {
+  countLinks,
+  detectorAnswers,
+  layeredNetwork,
+  liveNetwork,
+  targets,
+  withSoft,
+  type Sample,
+} from "../dmm/index.js";
 import type { VValue } from "../vvalue/types.js";
 import { defaultCycles } from "./config.js";
 import { SPARSE20_2022 } from "./reference-2022.js";
@@ -40,7 +48,9 @@ export function scoreOn(soft: VValue, sample: Sample, network = layeredNetwork()
   const net = liveNetwork(withSoft(network, soft));
   const ys = detectorAnswers(net, sample.text, sample.cycles);
   const zs = targets(sample.text, sample.cycles);
-  let prereg = 0, maxErrY1 = 0, maxErrY2 = 0;
+  let prereg = 0,
+    maxErrY1 = 0,
+    maxErrY2 = 0;
   ys.forEach(([y1, y2], i) => {
     const [z1, z2] = zs[i]!;
     prereg += (y1 - z1) ** 2 + (y2 - z2) ** 2;
@@ -96,8 +106,13 @@ export function reportMarkdown(state: SynthState, options: { command?: string; t
   lines.push("");
 
   lines.push("## Stages", "");
-  lines.push(`Base training: ${c.baseSteps} steps, λ = ${c.baseLambda}, lr ${c.baseLr}, ${secs(state.baseSeconds)}.`, "");
-  lines.push("| stage | λ | weights before | cut | weights after | prereg before | prereg after | result | steps | time |");
+  lines.push(
+    `Base training: ${c.baseSteps} steps, λ = ${c.baseLambda}, lr ${c.baseLr}, ${secs(state.baseSeconds)}.`,
+    "",
+  );
+  lines.push(
+    "| stage | λ | weights before | cut | weights after | prereg before | prereg after | result | steps | time |",
+  );
   lines.push("|---|---|---|---|---|---|---|---|---|---|");
   for (const r of state.stages) {
     lines.push(
@@ -105,6 +120,10 @@ export function reportMarkdown(state: SynthState, options: { command?: string; t
         `${r.accepted ? "accepted" : "backed off"} | ${r.steps} | ${secs(r.seconds)} |`,
     );
   }
-  lines.push("", `Polishing: ${c.finalSteps} steps, λ = ${c.finalLambda}, lr ${c.finalLr}, ${secs(state.finalSeconds)}.`, "");
+  lines.push(
+    "",
+    `Polishing: ${c.finalSteps} steps, λ = ${c.finalLambda}, lr ${c.finalLr}, ${secs(state.finalSeconds)}.`,
+    "",
+  );
   return lines.join("\n");
 }

@@ -33,7 +33,9 @@ export function linkSaliency(net: Network, soft: VValue, samples: readonly Sampl
       },
     });
   }
-  return links.map(([, , s, sf, w]) => Math.abs(w) * Math.sqrt((sumSq.get(`${s}\u0000${sf}`) ?? 0) / Math.max(1, cycles)));
+  return links.map(
+    ([, , s, sf, w]) => Math.abs(w) * Math.sqrt((sumSq.get(`${s}\u0000${sf}`) ?? 0) / Math.max(1, cycles)),
+  );
 }
 
 /** Link indices (in `linksOf` order) from least to most salient; ties by link order. */

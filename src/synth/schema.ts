@@ -140,7 +140,11 @@ export function readFinite(
   if (!Number.isFinite(n) || (minExclusive ? n <= min : n < min) || n > max) {
     const lo = min === -Infinity ? "" : minExclusive ? `> ${min}` : `>= ${min}`;
     const hi = max === Infinity ? "" : `<= ${max}`;
-    fail(ctx, path, `must be a finite number${lo || hi ? ` ${[lo, hi].filter(Boolean).join(" and ")}` : ""}, got ${describe(n)}`);
+    fail(
+      ctx,
+      path,
+      `must be a finite number${lo || hi ? ` ${[lo, hi].filter(Boolean).join(" and ")}` : ""}, got ${describe(n)}`,
+    );
   }
   return n;
 }
@@ -149,7 +153,8 @@ export function readFinite(
 export function readInt(x: unknown, ctx: ReadContext, path: Path, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const n = readNumber(x, ctx, path);
   if (!Number.isSafeInteger(n) || n < min || n > max) {
-    const range = max < Number.MAX_SAFE_INTEGER ? ` from ${min} to ${max}` : min > -Number.MAX_SAFE_INTEGER ? ` >= ${min}` : "";
+    const range =
+      max < Number.MAX_SAFE_INTEGER ? ` from ${min} to ${max}` : min > -Number.MAX_SAFE_INTEGER ? ` >= ${min}` : "";
     fail(ctx, path, `must be a whole number${range}, got ${describe(n)}`);
   }
   return n;

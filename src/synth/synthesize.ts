@@ -73,7 +73,10 @@ export interface SynthState {
 }
 
 /** The layered network for a configuration (neurons and hard links). */
-export function networkFor(config: SynthConfig): { network: Network; links: ReturnType<typeof layeredNetwork>["links"] } {
+export function networkFor(config: SynthConfig): {
+  network: Network;
+  links: ReturnType<typeof layeredNetwork>["links"];
+} {
   return layeredNetwork(config.network);
 }
 
@@ -90,12 +93,31 @@ export function startSynthesis(config: SynthConfig = defaultConfig()): SynthStat
   const { links } = networkFor(config);
   const soft = initialWeights(links, Rng.seeded(config.seed), config.initScale);
   const bad = firstNonFinite(soft, "soft");
-  if (bad !== undefined) throw new NonFiniteError(`the initial weight ${bad.where} is ${bad.value} (initScale ${config.initScale} is too large)`);
+  if (bad !== undefined)
+    throw new NonFiniteError(
+      `the initial weight ${bad.where} is ${bad.value} (initScale ${config.initScale} is too large)`,
+    );
   const weights = countLinks(soft);
   return {
-    version: 2, config, phase: "base", stage: 0, stepInPhase: 0, totalSteps: 0,
-    soft, adam: adam().init(soft), lambda: config.lambdaStart, fraction: config.pruneFraction, cut: 0, extended: false, protect: 0,
-    accepted: { soft, prereg: Number.NaN, weights }, history: [], stages: [], phaseSeconds: 0, baseSeconds: 0, finalSeconds: 0,
+    version: 2,
+    config,
+    phase: "base",
+    stage: 0,
+    stepInPhase: 0,
+    totalSteps: 0,
+    soft,
+    adam: adam().init(soft),
+    lambda: config.lambdaStart,
+    fraction: config.pruneFraction,
+    cut: 0,
+    extended: false,
+    protect: 0,
+    accepted: { soft, prereg: Number.NaN, weights },
+    history: [],
+    stages: [],
+    phaseSeconds: 0,
+    baseSeconds: 0,
+    finalSeconds: 0,
     elapsedSeconds: 0,
   };
 }
@@ -123,8 +145,10 @@ export function phaseSteps(state: SynthState): number {
 
 /** The prereg loss of a soft matrix on the run's samples. */
 export function prereg(config: SynthConfig, net: Network, soft: VValue): number {
-  return detectorLoss(liveNetwork(withSoft(net, soft)), soft, { samples: config.samples, compat2022: config.compat2022 })
-    .prereg as number;
+  return detectorLoss(liveNetwork(withSoft(net, soft)), soft, {
+    samples: config.samples,
+    compat2022: config.compat2022,
+  }).prereg as number;
 }
 
 /** Hooks of {@link synthesize}. */
@@ -196,7 +220,8 @@ export async function synthesize(state: SynthState, hooks: SynthHooks = {}): Pro
 async function advance(state: SynthState, net: Network, hooks: SynthHooks): Promise<boolean> {
   const c = state.config;
   if (state.phase === "base") {
-    if (state.stepInPhase < c.baseSteps) return (await trainStep(state, net, baseLr(c, state.stepInPhase), c.baseLambda, 0, hooks), false);
+    if (state.stepInPhase < c.baseSteps)
+      return (await trainStep(state, net, baseLr(c, state.stepInPhase), c.baseLambda, 0, hooks), false);
     const p = finiteLoss(state, prereg(c, net, state.soft), "after base training");
     state.baseSeconds = state.phaseSeconds;
     state.accepted = { soft: state.soft, prereg: p, weights: countLinks(state.soft) };
@@ -206,12 +231,14 @@ async function advance(state: SynthState, net: Network, hooks: SynthHooks): Prom
   }
   if (state.phase === "stage") {
     const budget = state.extended ? 2 * c.stageSteps : c.stageSteps;
-    if (state.stepInPhase < budget) return (await trainStep(state, net, warm(c, c.stageLr, state), state.lambda, state.stage, hooks), false);
+    if (state.stepInPhase < budget)
+      return (await trainStep(state, net, warm(c, c.stageLr, state), state.lambda, state.stage, hooks), false);
     endStage(state, net, hooks);
     return true;
   }
   if (state.phase === "final") {
-    if (state.stepInPhase < c.finalSteps) return (await trainStep(state, net, warm(c, c.finalLr, state), c.finalLambda, -1, hooks), false);
+    if (state.stepInPhase < c.finalSteps)
+      return (await trainStep(state, net, warm(c, c.finalLr, state), c.finalLambda, -1, hooks), false);
     state.finalSeconds = state.phaseSeconds;
     const p = prereg(c, net, state.soft);
     // polishing only keeps what it improves (a NaN or infinite loss is no improvement)
@@ -233,13 +260,15 @@ function baseLr(c: SynthConfig, k: number): number {
 
 /** The loss, or a NonFiniteError saying where the run diverged. */
 function finiteLoss(state: SynthState, p: number, when: string): number {
-  if (!Number.isFinite(p)) throw new NonFiniteError(`training diverged: the prereg loss ${when} (step ${state.totalSteps}) is ${p}`);
+  if (!Number.isFinite(p))
+    throw new NonFiniteError(`training diverged: the prereg loss ${when} (step ${state.totalSteps}) is ${p}`);
   return p;
 }
 
 /** The step about to be taken and its phase, for messages. */
 function where(state: SynthState): string {
-  const phase = state.phase === "base" ? "base training" : state.phase === "stage" ? `stage ${state.stage}` : "polishing";
+  const phase =
+    state.phase === "base" ? "base training" : state.phase === "stage" ? `stage ${state.stage}` : "polishing";
   return `training diverged at step ${state.totalSteps + 1} (${phase}, step ${state.stepInPhase + 1} of ${phaseSteps(state)})`;
 }
 
@@ -281,7 +310,8 @@ function beginStage(state: SynthState, net: Network): void {
   const kMax = Math.max(1, Math.min(Math.floor(state.fraction * n), n - c.targetWeights, order.length));
   const threshold = c.cutFactor * Math.max(c.acceptLoss, c.jumpFactor * state.accepted.prereg);
   const cutOf = (k: number): VValue => dropLinks(state.accepted.soft, order.slice(0, k));
-  let lo = 1, hi = kMax;
+  let lo = 1,
+    hi = kMax;
   if (prereg(c, net, cutOf(kMax)) <= threshold) lo = kMax;
   else {
     while (lo < hi - 1) {
@@ -306,9 +336,16 @@ function endStage(state: SynthState, net: Network, hooks: SynthHooks): void {
     return;
   }
   const record: StageRecord = {
-    stage: state.stage, lambda: state.lambda, weightsBefore: state.accepted.weights, cut: state.cut,
-    weightsAfter: state.accepted.weights - state.cut, preregBefore: state.accepted.prereg, preregAfter: p,
-    accepted, steps: state.stepInPhase, seconds: state.phaseSeconds,
+    stage: state.stage,
+    lambda: state.lambda,
+    weightsBefore: state.accepted.weights,
+    cut: state.cut,
+    weightsAfter: state.accepted.weights - state.cut,
+    preregBefore: state.accepted.prereg,
+    preregAfter: p,
+    accepted,
+    steps: state.stepInPhase,
+    seconds: state.phaseSeconds,
   };
   state.stages.push(record);
   if (accepted) {
@@ -354,7 +391,11 @@ async function trainStep(
     loss = r.loss;
   } else {
     const r = await esGradient(net, state.soft, options, {
-      ...c.es, seed: c.seed, step: state.totalSteps, network: c.network, pool: hooks.pool ?? null,
+      ...c.es,
+      seed: c.seed,
+      step: state.totalSteps,
+      network: c.network,
+      pool: hooks.pool ?? null,
     });
     g = r.gradient;
     pre = r.prereg;
@@ -367,8 +408,12 @@ async function trainStep(
   const bad = firstNonFinite(g, "gradient");
   if (bad !== undefined) throw new NonFiniteError(`${at}: ${bad.where} is ${bad.value}`);
   const next = opt.step(state.soft, g, state.adam);
-  const badNext = firstNonFinite(next.params, "soft") ?? firstNonFinite(next.state.m, "adam.m") ?? firstNonFinite(next.state.v, "adam.v");
-  if (badNext !== undefined) throw new NonFiniteError(`${at}: Adam's update at lr ${lr} made ${badNext.where} ${badNext.value}`);
+  const badNext =
+    firstNonFinite(next.params, "soft") ??
+    firstNonFinite(next.state.m, "adam.m") ??
+    firstNonFinite(next.state.v, "adam.v");
+  if (badNext !== undefined)
+    throw new NonFiniteError(`${at}: Adam's update at lr ${lr} made ${badNext.where} ${badNext.value}`);
   state.soft = next.params;
   state.adam = next.state;
   state.stepInPhase += 1;

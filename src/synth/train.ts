@@ -1,5 +1,17 @@
 /** Adam training of a DMM's soft matrix on the detector loss (SPEC-DMM §5). */
-import { adam, add, get, jit, primal, pullback, scale, valueAndGradient, type AdamState, type Jitted, type Optimizer } from "../index.js";
+import {
+  adam,
+  add,
+  get,
+  jit,
+  primal,
+  pullback,
+  scale,
+  valueAndGradient,
+  type AdamState,
+  type Jitted,
+  type Optimizer,
+} from "../index.js";
 import { detectorLoss, liveNetwork, withSoft, type LossOptions, type Network } from "../dmm/index.js";
 import { formatPath } from "../vvalue/json.js";
 import type { VValue } from "../vvalue/types.js";
@@ -23,7 +35,10 @@ export class NonFiniteError extends Error {
 export function firstNonFinite(v: VValue, name: string): { where: string; value: number } | undefined {
   // iterative, and the path is only spelled out for a leaf that is found: this runs
   // on every training step
-  interface Step { key: string; up: Step | null }
+  interface Step {
+    key: string;
+    up: Step | null;
+  }
   const stack: Array<[VValue, Step | null]> = [[v, null]];
   while (stack.length > 0) {
     const [x, at] = stack.pop()!;
@@ -82,7 +97,8 @@ export function lossAndGradient(
     return { loss: part("loss"), prereg: part("prereg"), regL1: part("regL1"), gradient: gradient! };
   }
   const live = liveNetwork(withSoft(net, soft));
-  let prereg: VValue = 0, regL1: VValue = 0;
+  let prereg: VValue = 0,
+    regL1: VValue = 0;
   const { value, gradient } = valueAndGradient((w: VValue) => {
     const r = detectorLoss(live, w, options);
     prereg = r.prereg;
@@ -108,7 +124,10 @@ function compiledLoss(net: Network, options: LossOptions): Jitted<LossParts> {
   if (byOptions === undefined) compiledLosses.set(net, (byOptions = new Map()));
   let f = byOptions.get(key);
   if (f === undefined) {
-    const fixed: LossOptions = { samples: options.samples.map((s) => ({ ...s })), compat2022: options.compat2022 ?? false };
+    const fixed: LossOptions = {
+      samples: options.samples.map((s) => ({ ...s })),
+      compat2022: options.compat2022 ?? false,
+    };
     f = jit(
       (w: VValue, lambda: VValue) => {
         const { prereg, regL1 } = detectorLoss(liveNetwork(withSoft(net, w)), w, fixed);
@@ -150,10 +169,15 @@ export function train(
       throw new NonFiniteError(`training diverged at step ${k}: the loss is ${r.loss} (prereg ${r.prereg})`);
     }
     const badGradient = firstNonFinite(r.gradient, "gradient");
-    if (badGradient !== undefined) throw new NonFiniteError(`training diverged at step ${k}: ${badGradient.where} is ${badGradient.value}`);
+    if (badGradient !== undefined)
+      throw new NonFiniteError(`training diverged at step ${k}: ${badGradient.where} is ${badGradient.value}`);
     const next = opt.step(w, r.gradient, state);
-    const bad = firstNonFinite(next.params, "soft") ?? firstNonFinite(next.state.m, "adam.m") ?? firstNonFinite(next.state.v, "adam.v");
-    if (bad !== undefined) throw new NonFiniteError(`training diverged at step ${k}: Adam's update made ${bad.where} ${bad.value}`);
+    const bad =
+      firstNonFinite(next.params, "soft") ??
+      firstNonFinite(next.state.m, "adam.m") ??
+      firstNonFinite(next.state.v, "adam.v");
+    if (bad !== undefined)
+      throw new NonFiniteError(`training diverged at step ${k}: Adam's update made ${bad.where} ${bad.value}`);
     prereg.push(r.prereg);
     ({ params: w, state } = next);
     options.onStep?.({ step: k, prereg: r.prereg, loss: r.loss, regL1: r.regL1 });

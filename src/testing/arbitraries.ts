@@ -63,7 +63,8 @@ export function leafArb(options: LeafOptions = {}): fc.Arbitrary<number> {
     { weight: 2, arbitrary: double },
     { weight: 3, arbitrary: spread },
   ];
-  if (options.specialValues !== false && fixed.length > 0) parts.push({ weight: 2, arbitrary: fc.constantFrom(...fixed) });
+  if (options.specialValues !== false && fixed.length > 0)
+    parts.push({ weight: 2, arbitrary: fc.constantFrom(...fixed) });
   return fc.oneof(...parts);
 }
 
@@ -170,7 +171,8 @@ export interface PairOptions extends VValueOptions {
 export function vvaluePairArb(options: PairOptions = {}): fc.Arbitrary<[VValue, VValue]> {
   const leaf = options.leaf ?? leafArb();
   const first = vvalueArb(options);
-  if (options.shape === "same") return first.chain((a) => shapedLikeArb(a, leaf).map((b) => [a, b] as [VValue, VValue]));
+  if (options.shape === "same")
+    return first.chain((a) => shapedLikeArb(a, leaf).map((b) => [a, b] as [VValue, VValue]));
   return first.chain((a) =>
     fc
       .tuple(overlapArb(a, leaf, options), fc.boolean())

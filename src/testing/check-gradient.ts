@@ -114,7 +114,8 @@ type Fn = (...args: any[]) => VValue;
  */
 export function checkGradient(f: Fn, args: readonly VValue[], options: CheckGradientOptions = {}): GradientCheckReport {
   if (typeof f !== "function") throw new TypeError(`checkGradient: f must be a function, got ${describe(f)}`);
-  if (!Array.isArray(args)) throw new TypeError(`checkGradient: args must be an array of V-values, got ${describe(args)}`);
+  if (!Array.isArray(args))
+    throw new TypeError(`checkGradient: args must be an array of V-values, got ${describe(args)}`);
   args.forEach((a, i) => validate(a, { name: `checkGradient: args[${i}]` }));
   const h = option(options.h, 1e-6, "h", (x) => x > 0);
   const rtol = option(options.rtol, 1e-5, "rtol", (x) => x >= 0);
@@ -140,7 +141,8 @@ export function checkGradient(f: Fn, args: readonly VValue[], options: CheckGrad
     const tolerance = atol + rtol * scale + noise;
     let absError: number;
     if (Number.isNaN(reverse) && Number.isNaN(fd)) absError = 0;
-    else if (reverse === fd) absError = 0; // also equal infinities
+    else if (reverse === fd)
+      absError = 0; // also equal infinities
     else absError = Math.abs(reverse - fd);
     if (Number.isNaN(absError)) absError = Infinity;
     const relError = absError === 0 ? 0 : scale === 0 || !Number.isFinite(scale) ? Infinity : absError / scale;
@@ -192,10 +194,21 @@ export function checkGradient(f: Fn, args: readonly VValue[], options: CheckGrad
     const g = back(u);
     let reverse = 0;
     for (let i = 0; i < args.length; i++) reverse += dotP(v[i]!, g[i]!);
-    const [plus, magPlus] = phi(args.map((a, i) => axpy(a, step, v[i]!)), u);
-    const [minus, magMinus] = phi(args.map((a, i) => axpy(a, -step, v[i]!)), u);
+    const [plus, magPlus] = phi(
+      args.map((a, i) => axpy(a, step, v[i]!)),
+      u,
+    );
+    const [minus, magMinus] = phi(
+      args.map((a, i) => axpy(a, -step, v[i]!)),
+      u,
+    );
     const forward = (plus - minus) / (2 * step);
-    dotProducts.push({ direction: d, reverse, forward, ...compare(reverse, forward, roundingNoise(magPlus, magMinus, step)) });
+    dotProducts.push({
+      direction: d,
+      reverse,
+      forward,
+      ...compare(reverse, forward, roundingNoise(magPlus, magMinus, step)),
+    });
   }
 
   const ok = mismatches.length === 0 && shapeErrors.length === 0 && dotProducts.every((c) => c.ok);
@@ -238,7 +251,8 @@ function describeWorst(mismatches: LeafMismatch[], shapes: ShapeError[], dots: D
     );
   }
   let worstDot: DotProductCheck | null = null;
-  for (const c of dots) if (!c.ok && (worstDot === null || c.absError / c.tolerance > worstDot.absError / worstDot.tolerance)) worstDot = c;
+  for (const c of dots)
+    if (!c.ok && (worstDot === null || c.absError / c.tolerance > worstDot.absError / worstDot.tolerance)) worstDot = c;
   const c = worstDot!;
   return (
     `dot-product test failed along random direction ${c.direction}: <v, J'u> = ${c.reverse} by reverse mode, ` +
@@ -248,7 +262,8 @@ function describeWorst(mismatches: LeafMismatch[], shapes: ShapeError[], dots: D
 
 /** Every way a gradient can fail to be shaped like its argument. */
 function checkShape(g: unknown, arg: VValue, i: number, path: string[], out: ShapeError[]): void {
-  const err = (message: string) => out.push({ arg: i, path: path.slice(), where: formatPath(`args[${i}]`, path), message });
+  const err = (message: string) =>
+    out.push({ arg: i, path: path.slice(), where: formatPath(`args[${i}]`, path), message });
   if (g === null || g === undefined) return void err(`it is ${g}`);
   if (typeof arg === "number") {
     if (typeof g !== "number") err(`a number was expected, got ${describe(g)}`);

@@ -18,8 +18,14 @@ function load(): typeof FastCheck {
     return createRequire(import.meta.url)("fast-check") as typeof FastCheck;
   } catch (e) {
     // only fast-check itself missing; a broken install of it keeps its own error
-    if ((e as { code?: unknown })?.code === "MODULE_NOT_FOUND" && String((e as Error).message).startsWith("Cannot find module 'fast-check'")) {
-      throw new Error("vgrad/testing needs fast-check, an optional peer dependency: npm install --save-dev fast-check", { cause: e });
+    if (
+      (e as { code?: unknown })?.code === "MODULE_NOT_FOUND" &&
+      String((e as Error).message).startsWith("Cannot find module 'fast-check'")
+    ) {
+      throw new Error(
+        "vgrad/testing needs fast-check, an optional peer dependency: npm install --save-dev fast-check",
+        { cause: e },
+      );
     }
     throw e;
   }

@@ -80,7 +80,11 @@ function axpyLeaf(acc: MutableTree, k: string, x: number): void {
 /** `Σ cᵢ · vᵢ`: one pass, one fresh result. A number only if every vᵢ is a number. */
 export function linearCombinationP(cs: readonly number[], vs: readonly VValue[]): VValue {
   let allNumbers = true;
-  for (const v of vs) if (typeof v !== "number") { allNumbers = false; break; }
+  for (const v of vs)
+    if (typeof v !== "number") {
+      allNumbers = false;
+      break;
+    }
   if (allNumbers) {
     let s = 0;
     for (let i = 0; i < vs.length; i++) s += cs[i]! * (vs[i] as number);
@@ -101,8 +105,12 @@ export function dotP(a: VValue, b: VValue): number {
   if (typeof b === "number") return dotP(b, a);
   let s = 0;
   // iterate the smaller tree
-  let small = a, big = b;
-  if (countKeysUpTo(a, 8) > countKeysUpTo(b, 8)) { small = b; big = a; }
+  let small = a,
+    big = b;
+  if (countKeysUpTo(a, 8) > countKeysUpTo(b, 8)) {
+    small = b;
+    big = a;
+  }
   for (const k in small) {
     const y = child(big, k);
     if (y === undefined) continue;
@@ -176,7 +184,8 @@ export function zipOnP(x: VValue, g: VValue, f: (x: number, g: number) => number
     return out;
   }
   for (const k in g) {
-    const xk = child(x, k), gk = g[k]!;
+    const xk = child(x, k),
+      gk = g[k]!;
     // a leaf of x meets only g's scalar part there: none means a zero cotangent, no entry
     if (xk !== undefined && (typeof xk !== "number" || hasNumberPart(gk))) out[k] = zipOnP(xk, gk, f);
   }
@@ -189,7 +198,6 @@ function hasNumberPart(v: VValue): boolean {
   while (x !== undefined && typeof x !== "number") x = child(x, NUMBER_KEY);
   return x !== undefined;
 }
-
 
 /**
  * `g` restricted to the key paths of `x`, with `x`'s kind: a number for a number.

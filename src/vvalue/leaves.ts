@@ -101,6 +101,12 @@ export function mapLeaves(v: VValue, f: (x: number, path: readonly string[]) => 
 function checkedResult(y: number, path: readonly string[]): number {
   if (typeof y === "number") return y;
   const what =
-    y === null || y === undefined ? String(y) : Array.isArray(y) ? "an array" : typeof y === "object" ? "an object" : `a ${typeof y}`;
+    y === null || y === undefined
+      ? String(y)
+      : Array.isArray(y)
+        ? "an array"
+        : typeof y === "object"
+          ? "an object"
+          : `a ${typeof y}`;
   throw new TypeError(`mapLeaves: f returned ${what} at ${formatPath("value", path)}; it must return a number`);
 }

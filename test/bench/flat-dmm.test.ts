@@ -7,8 +7,13 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
-  handcraftedDetector, HANDCRAFTED_LINKS, layeredNetwork, matrixFromLinks, parseMatrix,
-  type Link, type Network,
+  handcraftedDetector,
+  HANDCRAFTED_LINKS,
+  layeredNetwork,
+  matrixFromLinks,
+  parseMatrix,
+  type Link,
+  type Network,
 } from "../../src/dmm/index.js";
 import { get, type VValue } from "../../src/index.js";
 import { lossAndGradient } from "../../src/synth/train.js";
@@ -28,18 +33,28 @@ const NETWORKS: ReadonlyArray<readonly [string, number]> = [
 function mismatches(flat: FlatDmm, grad: Float64Array, vgradGrad: VValue, tol: number): string[] {
   const bad: string[] = [];
   flat.links.forEach(([t, f, s, sf], i) => {
-    const v = get(vgradGrad, t, f, s, sf) as number, g = grad[i]!;
-    if (!(Math.abs(g - v) <= tol * Math.max(Math.abs(g), Math.abs(v)))) bad.push(`${t}.${f} ← ${s}.${sf}: flat ${g}, vgrad ${v}`);
+    const v = get(vgradGrad, t, f, s, sf) as number,
+      g = grad[i]!;
+    if (!(Math.abs(g - v) <= tol * Math.max(Math.abs(g), Math.abs(v))))
+      bad.push(`${t}.${f} ← ${s}.${sf}: flat ${g}, vgrad ${v}`);
   });
   return bad;
 }
 
 /** Compiles `soft` flat and compares loss and gradient with vgrad's lossAndGradient. */
-function expectSameAsVgrad(net: Network, soft: VValue, options: { cycles: number; lambda: number; compat2022: boolean; text?: string }): void {
+function expectSameAsVgrad(
+  net: Network,
+  soft: VValue,
+  options: { cycles: number; lambda: number; compat2022: boolean; text?: string },
+): void {
   const text = options.text ?? TEXT;
   const flat = compileFlatDmm(net, soft, { ...options, text });
   const mine = flat.lossAndGradient(flat.weights);
-  const theirs = lossAndGradient(net, soft, { samples: [{ text, cycles: options.cycles }], lambda: options.lambda, compat2022: options.compat2022 });
+  const theirs = lossAndGradient(net, soft, {
+    samples: [{ text, cycles: options.cycles }],
+    lambda: options.lambda,
+    compat2022: options.compat2022,
+  });
   expect(Math.abs(mine.loss - theirs.loss)).toBeLessThanOrEqual(1e-12 * Math.abs(theirs.loss));
   expect(Math.abs(mine.prereg - theirs.prereg)).toBeLessThanOrEqual(1e-12 * Math.abs(theirs.prereg));
   expect(Math.abs(mine.regL1 - theirs.regL1)).toBeLessThanOrEqual(1e-12 * theirs.regL1);
@@ -72,7 +87,9 @@ describe("the flat DMM equals vgrad's lossAndGradient", () => {
     expect(Math.abs(mine.loss - theirs.loss)).toBeLessThanOrEqual(1e-12 * Math.abs(theirs.loss));
     expect(mismatches(flat, mine.grad, theirs.gradient, 1e-9)).toEqual([]);
     // abs'(0) = 0: the zero weight's gradient has no λ·sign part
-    expect(mine.grad[3]).toBe(compileFlatDmm(layered, soft, { text: TEXT, cycles: 140, lambda: 0 }).lossAndGradient(w).grad[3]);
+    expect(mine.grad[3]).toBe(
+      compileFlatDmm(layered, soft, { text: TEXT, cycles: 140, lambda: 0 }).lossAndGradient(w).grad[3],
+    );
   });
 
   /*
@@ -84,7 +101,11 @@ describe("the flat DMM equals vgrad's lossAndGradient", () => {
    */
   const clocked = (l: Link): boolean => l[0] === "timer" || l[0] === "input";
   const hand = handcraftedDetector();
-  const handNet: Network = { neurons: hand.neurons, soft: matrixFromLinks([]), hard: matrixFromLinks(HANDCRAFTED_LINKS.filter(clocked)) };
+  const handNet: Network = {
+    neurons: hand.neurons,
+    soft: matrixFromLinks([]),
+    hard: matrixFromLinks(HANDCRAFTED_LINKS.filter(clocked)),
+  };
   const handSoft = matrixFromLinks([
     ...HANDCRAFTED_LINKS.filter((l) => !clocked(l)),
     ["output", "dict-1", "const_1", "const_1", 0.5],
@@ -117,8 +138,10 @@ describe("the flat DMM's gradient is the derivative of its loss", () => {
         const fd = (at(h) - at(-h)) / (2 * h);
         // 1e-6 relative, plus the rounding error of the two losses divided by 2h
         const rounding = (4 * Number.EPSILON * Math.abs(flat.loss(w0).loss)) / (2 * h);
-        expect(Math.abs(fd - grad[i]!), `${flat.links[i]!.slice(0, 4).join(".")}: fd ${fd}, gradient ${grad[i]}`)
-          .toBeLessThanOrEqual(1e-6 * Math.abs(grad[i]!) + rounding);
+        expect(
+          Math.abs(fd - grad[i]!),
+          `${flat.links[i]!.slice(0, 4).join(".")}: fd ${fd}, gradient ${grad[i]}`,
+        ).toBeLessThanOrEqual(1e-6 * Math.abs(grad[i]!) + rounding);
       }
     });
   }
@@ -127,7 +150,9 @@ describe("the flat DMM's gradient is the derivative of its loss", () => {
 describe("compileFlatDmm refuses what it cannot compile", () => {
   it("a timer or input fed by a soft link (its value would depend on the weights)", () => {
     const net = handcraftedDetector({ trainable: true });
-    expect(() => compileFlatDmm(net, net.soft, { text: TEXT, cycles: 10 })).toThrow(/neuron "(timer|input)".*hard links/);
+    expect(() => compileFlatDmm(net, net.soft, { text: TEXT, cycles: 10 })).toThrow(
+      /neuron "(timer|input)".*hard links/,
+    );
   });
   it("weights of the wrong length", () => {
     const flat = compileFlatDmm(layered, load(NETWORKS[2]![0]), { text: TEXT, cycles: 10 });

@@ -16,13 +16,15 @@ const mat = (x: Json | undefined): number[][] => x as number[][];
 const FROM_INPUTS: Record<string, (inp: Workload["inputs"]) => number> = {
   "scalar-chain": (inp) => {
     let x = inp["x0"] as number;
-    const w = inp["w"] as number, b = inp["b"] as number;
+    const w = inp["w"] as number,
+      b = inp["b"] as number;
     for (let k = 0; k < (inp["ops"] as number); k++) x = k % 3 === 0 ? x * w : k % 3 === 1 ? x + b : Math.tanh(x);
     return x;
   },
   "tree-1000": (inp) => nums(inp["t"]).reduce((s, x) => s + Math.tanh(x * x), 0),
   "lincomb-50x20": (inp) => {
-    const c = nums(inp["c"]), m = mat(inp["m"]);
+    const c = nums(inp["c"]),
+      m = mat(inp["m"]);
     let loss = 0;
     for (let j = 0; j < m[0]!.length; j++) {
       let l = 0;
@@ -45,7 +47,9 @@ const FROM_INPUTS: Record<string, (inp: Workload["inputs"]) => number> = {
 describe("core workloads' inputs", async () => {
   const tf = await loadTf();
   const workloads = makeWorkloads(tf, () => true);
-  afterAll(() => { for (const w of workloads) tf.dispose(w.tensors); });
+  afterAll(() => {
+    for (const w of workloads) tf.dispose(w.tensors);
+  });
 
   it("cover every workload", () => {
     expect(workloads.map((w) => w.id).sort()).toEqual(Object.keys(FROM_INPUTS).sort());
@@ -79,11 +83,11 @@ describe("statsOf", () => {
   it("uses Student's t for small samples and 1.96 past 30 degrees of freedom", () => {
     // mean 2, sample sd 1 (n = 2: values 2 ± 1/√2), sem 1/√2, t(1) = 12.706
     const two = statsOf("two", [2 - Math.SQRT1_2, 2 + Math.SQRT1_2]);
-    expect(two.rmePct).toBeCloseTo((12.706 * Math.SQRT1_2 / 2) * 100, 9);
+    expect(two.rmePct).toBeCloseTo(((12.706 * Math.SQRT1_2) / 2) * 100, 9);
     const many = Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? 1 : 3));
     const m = statsOf("many", many);
     const sd = Math.sqrt((40 * 1) / 39);
-    expect(m.rmePct).toBeCloseTo((1.96 * sd / Math.sqrt(40) / 2) * 100, 9);
+    expect(m.rmePct).toBeCloseTo(((1.96 * sd) / Math.sqrt(40) / 2) * 100, 9);
     expect(statsOf("one", [5]).rmePct).toBe(0);
   });
 });

@@ -4,7 +4,17 @@
  * line on stderr, nothing on stdout, exit code 2, no stack trace, no partial file.
  */
 import { execFile, spawnSync } from "node:child_process";
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -57,8 +67,14 @@ function json(r: Result): any {
 /** SPEC §3's table as ranges [from, to, y1, y2], expanded. */
 function specAnswers(): Array<[number, number]> {
   const rows: Array<[number, number, number, number]> = [
-    [1, 34, 0, 0], [35, 64, 1, 0], [65, 113, 2, 0], [114, 123, 2, 1],
-    [124, 133, 2, 2], [134, 143, 2, 3], [144, 144, 2, 4], [145, 150, 3, 4],
+    [1, 34, 0, 0],
+    [35, 64, 1, 0],
+    [65, 113, 2, 0],
+    [114, 123, 2, 1],
+    [124, 133, 2, 2],
+    [134, 143, 2, 3],
+    [144, 144, 2, 4],
+    [145, 150, 3, 4],
   ];
   const out: Array<[number, number]> = [];
   for (const [from, to, a, b] of rows) for (let c = from; c <= to; c++) out.push([a, b]);
@@ -75,7 +91,9 @@ const write = (name: string, text: string): string => {
 
 describe.concurrent("vgrad dmm (good input)", { timeout: 180_000 }, () => {
   it("loss --json on initial-matrix.json: one JSON document, prereg ≈ 434.9863", async () => {
-    const doc = json(await vgrad("dmm", "loss", "--matrix", INITIAL, "--text", "test string.", "--cycles", "140", "--json"));
+    const doc = json(
+      await vgrad("dmm", "loss", "--matrix", INITIAL, "--text", "test string.", "--cycles", "140", "--json"),
+    );
     expect(Object.keys(doc).sort()).toEqual(["loss", "prereg", "regL1", "weights"]);
     expect(doc.prereg).toBeCloseTo(434.9863, 3);
     expect(Math.abs(doc.prereg - 434.98627) / 434.98627).toBeLessThan(1e-5);
@@ -85,7 +103,21 @@ describe.concurrent("vgrad dmm (good input)", { timeout: 180_000 }, () => {
   });
 
   it("loss --lambda changes only the total", async () => {
-    const doc = json(await vgrad("dmm", "loss", "--matrix", SPARSE20, "--text", "test string.", "--cycles", "140", "--lambda", "0.1", "--json"));
+    const doc = json(
+      await vgrad(
+        "dmm",
+        "loss",
+        "--matrix",
+        SPARSE20,
+        "--text",
+        "test string.",
+        "--cycles",
+        "140",
+        "--lambda",
+        "0.1",
+        "--json",
+      ),
+    );
     expect(Math.abs(doc.prereg - 0.0016100588) / 0.0016100588).toBeLessThan(1e-3);
     expect(doc.weights).toBe(19);
     expect(doc.loss).toBeCloseTo(doc.prereg + 0.1 * doc.regL1, 12);
@@ -99,16 +131,23 @@ describe.concurrent("vgrad dmm (good input)", { timeout: 180_000 }, () => {
   });
 
   it("run --network handcrafted --json: 150 pairs matching SPEC §3", async () => {
-    const doc = json(await vgrad("dmm", "run", "--network", "handcrafted", "--text", "test string.", "--cycles", "150", "--json"));
+    const doc = json(
+      await vgrad("dmm", "run", "--network", "handcrafted", "--text", "test string.", "--cycles", "150", "--json"),
+    );
     expect(Object.keys(doc)).toEqual(["outputs"]);
     expect(doc.outputs).toEqual(specAnswers());
   });
 
   it("run --matrix (sparse20): its answers score the prereg that loss reports", async () => {
-    const doc = json(await vgrad("dmm", "run", "--matrix", SPARSE20, "--text", "test string.", "--cycles", "140", "--json"));
+    const doc = json(
+      await vgrad("dmm", "run", "--matrix", SPARSE20, "--text", "test string.", "--cycles", "140", "--json"),
+    );
     expect(doc.outputs).toHaveLength(140);
     const z = specAnswers();
-    const prereg = (doc.outputs as Array<[number, number]>).reduce((s, [a, b], i) => s + (a - z[i]![0]) ** 2 + (b - z[i]![1]) ** 2, 0);
+    const prereg = (doc.outputs as Array<[number, number]>).reduce(
+      (s, [a, b], i) => s + (a - z[i]![0]) ** 2 + (b - z[i]![1]) ** 2,
+      0,
+    );
     expect(Math.abs(prereg - 0.0016100588) / 0.0016100588).toBeLessThan(1e-3);
   });
 
@@ -124,11 +163,15 @@ describe.concurrent("vgrad dmm (good input)", { timeout: 180_000 }, () => {
 
   it("train --compat-2022 --steps 3 --json --save: the 2022 trajectory, and a valid matrix file", async () => {
     const save = join(tmp, "trained.json");
-    const doc = json(await vgrad("dmm", "train", "--matrix", INITIAL, "--steps", "3", "--compat-2022", "--json", "--save", save));
+    const doc = json(
+      await vgrad("dmm", "train", "--matrix", INITIAL, "--steps", "3", "--compat-2022", "--json", "--save", save),
+    );
     expect(Object.keys(doc).sort()).toEqual(["final", "prereg"]);
     expect(doc.prereg).toHaveLength(3);
     const want = [434.98627, 417.8722, 401.88974];
-    (doc.prereg as number[]).forEach((p, i) => expect(Math.abs(p - want[i]!) / want[i]!, `step ${i + 1}`).toBeLessThan(1e-4));
+    (doc.prereg as number[]).forEach((p, i) =>
+      expect(Math.abs(p - want[i]!) / want[i]!, `step ${i + 1}`).toBeLessThan(1e-4),
+    );
     expect(String(doc.prereg[0])).toMatch(/^434\.986/);
     expect(String(doc.prereg[1])).toMatch(/^417\.872/);
     expect(String(doc.prereg[2])).toMatch(/^401\.889/);
@@ -185,14 +228,20 @@ describe.concurrent("vgrad dmm (bad input): one line on stderr, exit 2", { timeo
   });
 
   it("an unknown option", async () => {
-    expectUsageError(await vgrad("dmm", "loss", "--matrix", INITIAL, "--text", "x", "--cycles", "3", "--frobnicate"), /--frobnicate/);
+    expectUsageError(
+      await vgrad("dmm", "loss", "--matrix", INITIAL, "--text", "x", "--cycles", "3", "--frobnicate"),
+      /--frobnicate/,
+    );
   });
 
   it("a non-numeric, fractional or zero --cycles; a negative --lambda", async () => {
     for (const bad of ["abc", "2.5", "0", ""]) {
       expectUsageError(await vgrad("dmm", "loss", "--matrix", INITIAL, "--text", "x", "--cycles", bad), /cycles/);
     }
-    expectUsageError(await vgrad("dmm", "loss", "--matrix", INITIAL, "--text", "x", "--cycles", "3", "--lambda", "-1"), /lambda/);
+    expectUsageError(
+      await vgrad("dmm", "loss", "--matrix", INITIAL, "--text", "x", "--cycles", "3", "--lambda", "-1"),
+      /lambda/,
+    );
   });
 
   it("a missing required option, an unknown command, an unknown network, both or neither network source", async () => {
@@ -200,19 +249,26 @@ describe.concurrent("vgrad dmm (bad input): one line on stderr, exit 2", { timeo
     expectUsageError(await vgrad("dmm", "frobnicate"), /frobnicate/);
     expectUsageError(await vgrad("dmm", "run", "--network", "nope", "--text", "x", "--cycles", "3"), /nope/);
     expectUsageError(await vgrad("dmm", "run", "--text", "x", "--cycles", "3"));
-    expectUsageError(await vgrad("dmm", "run", "--network", "handcrafted", "--matrix", INITIAL, "--text", "x", "--cycles", "3"));
+    expectUsageError(
+      await vgrad("dmm", "run", "--network", "handcrafted", "--matrix", INITIAL, "--text", "x", "--cycles", "3"),
+    );
   });
 
   it("train --save into a directory that does not exist: exit 2, no file", async () => {
     const target = join(tmp, "no-such-dir", "out.json");
-    expectUsageError(await vgrad("dmm", "train", "--matrix", SPARSE20, "--steps", "1", "--json", "--save", target), /no-such-dir/);
+    expectUsageError(
+      await vgrad("dmm", "train", "--matrix", SPARSE20, "--steps", "1", "--json", "--save", target),
+      /no-such-dir/,
+    );
     expect(existsSync(join(tmp, "no-such-dir"))).toBe(false);
   });
 
   it("train --save onto an existing directory: exit 2, nothing left behind", async () => {
     const dir = join(tmp, "save-here");
     mkdirSync(join(dir, "out.json"), { recursive: true });
-    expectUsageError(await vgrad("dmm", "train", "--matrix", SPARSE20, "--steps", "1", "--json", "--save", join(dir, "out.json")));
+    expectUsageError(
+      await vgrad("dmm", "train", "--matrix", SPARSE20, "--steps", "1", "--json", "--save", join(dir, "out.json")),
+    );
     expect(readdirSync(dir)).toEqual(["out.json"]); // no temporary or partial file
     expect(readdirSync(join(dir, "out.json"))).toEqual([]);
   });
@@ -229,15 +285,22 @@ function expectNonFinite(r: Result, pattern: RegExp): void {
 
 /** The pid of a process that has ended. */
 function deadPid(): number {
-  return Number(spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" }).stdout);
+  return Number(
+    spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" }).stdout,
+  );
 }
 
 /** vgrad with a timeout: a command that does not stop in time is killed and has code null. */
 function vgradWithin(ms: number, ...args: string[]): Promise<Result> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], { cwd: ROOT, timeout: ms }, (error, stdout, stderr) => {
-      resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : null, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ["--import", "tsx", "src/cli/main.ts", ...args],
+      { cwd: ROOT, timeout: ms },
+      (error, stdout, stderr) => {
+        resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : null, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -248,7 +311,8 @@ describe.concurrent("vgrad and vgrad dmm without a subcommand; --version; --help
     expect(r.stdout).toBe("");
     const lines = r.stderr.trimEnd().split("\n");
     expect(lines.length).toBeLessThanOrEqual(12);
-    for (const c of ["vgrad synth", "vgrad dmm run", "vgrad dmm loss", "vgrad dmm train", "--help", "--version"]) expect(r.stderr).toContain(c);
+    for (const c of ["vgrad synth", "vgrad dmm run", "vgrad dmm loss", "vgrad dmm train", "--help", "--version"])
+      expect(r.stderr).toContain(c);
     const example = /^Example: (npx vgrad .*)$/m.exec(r.stderr);
     expect(example).not.toBeNull();
     // the example runs, typed into a shell in a clone
@@ -261,7 +325,8 @@ describe.concurrent("vgrad and vgrad dmm without a subcommand; --version; --help
     const r = await vgrad("dmm");
     expect(r.code).toBe(2);
     expect(r.stderr.trimEnd().split("\n").length).toBeLessThanOrEqual(12);
-    for (const c of ["vgrad dmm run", "vgrad dmm loss", "vgrad dmm train", "Example: npx vgrad dmm"]) expect(r.stderr).toContain(c);
+    for (const c of ["vgrad dmm run", "vgrad dmm loss", "vgrad dmm train", "Example: npx vgrad dmm"])
+      expect(r.stderr).toContain(c);
   });
 
   it("--version prints package.json's version", async () => {
@@ -285,7 +350,9 @@ describe.concurrent("vgrad dmm train --save: a bad path is found before any trai
     ["", /cannot write --save "": the file name is empty/],
     ["vgrad-test-newdir/", /cannot write --save "vgrad-test-newdir\/": it names a folder, not a file/],
     ["vgrad-test-t.json/", /it names a folder, not a file/],
-    ...(existsSync("/proc/self") ? [["/proc/t.json", /cannot write --save "\/proc\/t\.json": cannot create a file in \/proc/] as [string, RegExp]] : []),
+    ...(existsSync("/proc/self")
+      ? [["/proc/t.json", /cannot write --save "\/proc\/t\.json": cannot create a file in \/proc/] as [string, RegExp]]
+      : []),
   ])("--save %j", async (path, message) => {
     expectUsageError(await vgradWithin(30_000, ...LONG, path), message);
     expect(existsSync(join(ROOT, "vgrad-test-newdir"))).toBe(false);
@@ -297,10 +364,16 @@ describe.concurrent("vgrad dmm train --save: a bad path is found before any trai
     mkdirSync(dir);
     writeFileSync(join(dir, "real.json"), "{}");
     symlinkSync(join(dir, "real.json"), join(dir, "link.json"));
-    expectUsageError(await vgradWithin(30_000, ...LONG, join(dir, "link.json")), /link\.json is a symbolic link, not a regular file; refusing to replace it/);
+    expectUsageError(
+      await vgradWithin(30_000, ...LONG, join(dir, "link.json")),
+      /link\.json is a symbolic link, not a regular file; refusing to replace it/,
+    );
     expect(lstatSync(join(dir, "link.json")).isSymbolicLink()).toBe(true);
     if (spawnSync("mkfifo", [join(dir, "pipe")]).status === 0) {
-      expectUsageError(await vgradWithin(30_000, ...LONG, join(dir, "pipe")), /pipe is a named pipe, not a regular file/);
+      expectUsageError(
+        await vgradWithin(30_000, ...LONG, join(dir, "pipe")),
+        /pipe is a named pipe, not a regular file/,
+      );
       expect(lstatSync(join(dir, "pipe")).isFIFO()).toBe(true);
     }
   });
@@ -310,7 +383,19 @@ describe.concurrent("vgrad dmm train --save: a bad path is found before any trai
     mkdirSync(dir);
     const stale = `.trained.json.vgrad-${deadPid()}-1.tmp`;
     writeFileSync(join(dir, stale), "{ half");
-    const r = await vgrad("dmm", "train", "--matrix", SPARSE20, "--steps", "1", "--cycles", "20", "--json", "--save", join(dir, "trained.json"));
+    const r = await vgrad(
+      "dmm",
+      "train",
+      "--matrix",
+      SPARSE20,
+      "--steps",
+      "1",
+      "--cycles",
+      "20",
+      "--json",
+      "--save",
+      join(dir, "trained.json"),
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(readdirSync(dir)).toEqual(["trained.json"]);
   });
@@ -318,33 +403,68 @@ describe.concurrent("vgrad dmm train --save: a bad path is found before any trai
 
 describe.concurrent("vgrad dmm: sizes are bounded, a BOM is accepted", { timeout: 120_000 }, () => {
   it("--cycles and --steps beyond their bounds are refused at once", async () => {
-    expectUsageError(await vgradWithin(30_000, "dmm", "run", "--network", "handcrafted", "--text", "ab", "--cycles", "100000000"), /--cycles <n>' argument '100000000' is invalid\. expected a whole number from 1 to 10000/);
-    expectUsageError(await vgradWithin(30_000, "dmm", "train", "--matrix", SPARSE20, "--steps", "100000000"), /--steps <k>' argument '100000000' is invalid/);
+    expectUsageError(
+      await vgradWithin(30_000, "dmm", "run", "--network", "handcrafted", "--text", "ab", "--cycles", "100000000"),
+      /--cycles <n>' argument '100000000' is invalid\. expected a whole number from 1 to 10000/,
+    );
+    expectUsageError(
+      await vgradWithin(30_000, "dmm", "train", "--matrix", SPARSE20, "--steps", "100000000"),
+      /--steps <k>' argument '100000000' is invalid/,
+    );
   });
 
   it("a matrix file starting with a UTF-8 byte order mark is read", async () => {
     const f = write("bom.json", `\uFEFF${readFileSync(join(ROOT, SPARSE20), "utf8")}`);
-    const plain = json(await vgrad("dmm", "loss", "--matrix", SPARSE20, "--text", "test string.", "--cycles", "140", "--json"));
-    expect(json(await vgrad("dmm", "loss", "--matrix", f, "--text", "test string.", "--cycles", "140", "--json"))).toEqual(plain);
+    const plain = json(
+      await vgrad("dmm", "loss", "--matrix", SPARSE20, "--text", "test string.", "--cycles", "140", "--json"),
+    );
+    expect(
+      json(await vgrad("dmm", "loss", "--matrix", f, "--text", "test string.", "--cycles", "140", "--json")),
+    ).toEqual(plain);
   });
 });
 
 describe.concurrent("vgrad dmm: non-finite results give exit 3, never `null`", { timeout: 120_000 }, () => {
   // sparse20's weights × 1e200: finite, but the network's products overflow
   const huge = () =>
-    write("huge.json", JSON.stringify(JSON.parse(readFileSync(join(ROOT, SPARSE20), "utf8"), (_k, v) => (typeof v === "number" ? v * 1e200 : v))));
+    write(
+      "huge.json",
+      JSON.stringify(
+        JSON.parse(readFileSync(join(ROOT, SPARSE20), "utf8"), (_k, v) => (typeof v === "number" ? v * 1e200 : v)),
+      ),
+    );
 
   it("loss", async () => {
-    expectNonFinite(await vgrad("dmm", "loss", "--matrix", huge(), "--text", "test string.", "--cycles", "140", "--json"), /^vgrad: the prereg loss is (NaN|-?Infinity): the weights are too large/);
+    expectNonFinite(
+      await vgrad("dmm", "loss", "--matrix", huge(), "--text", "test string.", "--cycles", "140", "--json"),
+      /^vgrad: the prereg loss is (NaN|-?Infinity): the weights are too large/,
+    );
   });
 
   it("run", async () => {
-    expectNonFinite(await vgrad("dmm", "run", "--matrix", huge(), "--text", "test string.", "--cycles", "140", "--json"), /^vgrad: the answer at cycle \d+ is \[.*(NaN|Infinity).*\]: the weights are too large/);
+    expectNonFinite(
+      await vgrad("dmm", "run", "--matrix", huge(), "--text", "test string.", "--cycles", "140", "--json"),
+      /^vgrad: the answer at cycle \d+ is \[.*(NaN|Infinity).*\]: the weights are too large/,
+    );
   });
 
   it("train with a huge learning rate: stops at the first non-finite loss and saves nothing", async () => {
     const save = join(tmp, "diverged.json");
-    const r = await vgrad("dmm", "train", "--matrix", SPARSE20, "--steps", "5", "--cycles", "40", "--lr", "1e300", "--json", "--save", save);
+    const r = await vgrad(
+      "dmm",
+      "train",
+      "--matrix",
+      SPARSE20,
+      "--steps",
+      "5",
+      "--cycles",
+      "40",
+      "--lr",
+      "1e300",
+      "--json",
+      "--save",
+      save,
+    );
     expectNonFinite(r, /^vgrad: training diverged at step 2: the loss is/);
     expect(existsSync(save)).toBe(false);
   });
@@ -353,7 +473,10 @@ describe.concurrent("vgrad dmm: non-finite results give exit 3, never `null`", {
 describe("dmm train: jit (the default) and --no-jit print the same losses", () => {
   it("200 steps of the 1486-weight network agree to 1e-9 relative", async () => {
     const args = ["dmm", "train", "--matrix", INITIAL, "--steps", "200", "--json"];
-    const [jitted, eager] = await Promise.all([vgradWithin(600_000, ...args), vgradWithin(600_000, ...args, "--no-jit")]);
+    const [jitted, eager] = await Promise.all([
+      vgradWithin(600_000, ...args),
+      vgradWithin(600_000, ...args, "--no-jit"),
+    ]);
     expect(jitted.code, jitted.stderr).toBe(0);
     expect(eager.code, eager.stderr).toBe(0);
     const a = JSON.parse(jitted.stdout) as { prereg: number[]; final: number };

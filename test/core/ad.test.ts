@@ -34,7 +34,8 @@ import {
 import { checkGradient } from "../../src/testing/index.js";
 import { deepFreeze, expectGradientOk } from "./helpers.js";
 
-const close = (a: number, b: number, tol = 1e-12) => expect(Math.abs(a - b)).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(b)));
+const close = (a: number, b: number, tol = 1e-12) =>
+  expect(Math.abs(a - b)).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(b)));
 
 describe("ordinary JavaScript inside f", () => {
   it("control flow on primal values picks the branch's derivative", () => {
@@ -95,11 +96,14 @@ describe("ordinary JavaScript inside f", () => {
     expect(gradient((a) => sum(add(a, a)), { x: 1, y: 2 })).toEqual([{ x: 2, y: 2 }]);
     expect(gradient((a) => add(a, a), 5)).toEqual([2]);
     expect(gradient((a) => mul(a, a), 3)).toEqual([6]);
-    const [g] = gradient((a) => {
-      let s: VValue = 0;
-      for (let i = 0; i < 10; i++) s = add(s, sum(a));
-      return s;
-    }, { x: 1, y: { z: 2 } });
+    const [g] = gradient(
+      (a) => {
+        let s: VValue = 0;
+        for (let i = 0; i < 10; i++) s = add(s, sum(a));
+        return s;
+      },
+      { x: 1, y: { z: 2 } },
+    );
     expect(g).toEqual({ x: 10, y: { z: 10 } });
   });
 
@@ -143,7 +147,10 @@ describe("object literals of tracked values", () => {
   });
 
   it("an object literal returned from f, through pullback", () => {
-    const { value, back } = pullback((x, t) => ({ s: square(x), t: { inner: scale(x, t) } }) as VValue, 2, { a: 1, b: 3 });
+    const { value, back } = pullback((x, t) => ({ s: square(x), t: { inner: scale(x, t) } }) as VValue, 2, {
+      a: 1,
+      b: 3,
+    });
     expect(equals(value, { s: 4, t: { inner: { a: 2, b: 6 } } })).toBe(true);
     const [gx, gt] = back({ s: 1, t: { inner: { a: 1, b: 1 } } });
     expect(gx).toBe(4 + 4); // d(x²)/dx + <1, t>
@@ -311,19 +318,25 @@ describe("nested differentiation", () => {
   it("an inner gradient is shaped like its input, also while differentiated", () => {
     // inner: ∇_a ⟨a, b⟩ = b restricted to a's keys = { p: b.p }; outer: d/db Σ = { p: 1 }
     let inner: VValue | undefined;
-    const [g] = gradient((b) => {
-      const [ga] = gradient((a) => dot(a, b), { p: 1 });
-      inner = primal(ga!);
-      return sum(ga!);
-    }, { p: 2, q: 3 });
+    const [g] = gradient(
+      (b) => {
+        const [ga] = gradient((a) => dot(a, b), { p: 1 });
+        inner = primal(ga!);
+        return sum(ga!);
+      },
+      { p: 2, q: 3 },
+    );
     expect(inner).toEqual({ p: 2 });
     expect(g).toEqual({ p: 1 });
     // a number input gets a number gradient inside too
-    const [gx] = gradient((b) => {
-      const [gn] = gradient((x) => dot(x, b), 1);
-      expect(typeof primal(gn!)).toBe("number");
-      return gn!;
-    }, { ":number": 2, q: 3 });
+    const [gx] = gradient(
+      (b) => {
+        const [gn] = gradient((x) => dot(x, b), 1);
+        expect(typeof primal(gn!)).toBe("number");
+        return gn!;
+      },
+      { ":number": 2, q: 3 },
+    );
     expect(gx).toEqual({ ":number": 1 });
   });
 
@@ -350,11 +363,14 @@ describe("long computations", () => {
   });
 
   it("a 100 000-step loop over a tree", () => {
-    const [g] = gradient((t) => {
-      let acc: VValue = 0;
-      for (let i = 0; i < 100_000; i++) acc = add(acc, get(t, i % 2 === 0 ? "a" : "b"));
-      return acc;
-    }, { a: 1, b: 2, c: 3 });
+    const [g] = gradient(
+      (t) => {
+        let acc: VValue = 0;
+        for (let i = 0; i < 100_000; i++) acc = add(acc, get(t, i % 2 === 0 ? "a" : "b"));
+        return acc;
+      },
+      { a: 1, b: 2, c: 3 },
+    );
     expect(g).toEqual({ a: 50_000, b: 50_000 });
   });
 });
@@ -392,11 +408,14 @@ describe("checkpoint", () => {
   });
 
   it("checks against finite differences, chained many times", () => {
-    expectGradientOk((p) => {
-      let y: VValue = p;
-      for (let i = 0; i < 20; i++) y = wrapped(y, x);
-      return sum(y);
-    }, [w]);
+    expectGradientOk(
+      (p) => {
+        let y: VValue = p;
+        for (let i = 0; i < 20; i++) y = wrapped(y, x);
+        return sum(y);
+      },
+      [w],
+    );
   });
 });
 
@@ -432,7 +451,11 @@ describe("defineOp", () => {
   });
 
   it("a wrong hand-written pullback is caught by checkGradient", () => {
-    const wrong = defineOp("wrongCube", (v: VValue) => mapLeaves(v, (t) => t ** 3), (g, _a, v) => [mul(g, scale(2, square(v)))]);
+    const wrong = defineOp(
+      "wrongCube",
+      (v: VValue) => mapLeaves(v, (t) => t ** 3),
+      (g, _a, v) => [mul(g, scale(2, square(v)))],
+    );
     expect(checkGradient(wrong, [{ a: 1.5 }]).ok).toBe(false);
   });
 });
@@ -452,10 +475,13 @@ describe("stopGradient and primal", () => {
 
   it("primal gives plain values inside f and leaves plain values alone", () => {
     let seen: VValue | undefined;
-    gradient((t) => {
-      seen = primal(t);
-      return sum(t);
-    }, { a: 1, b: { c: 2 } });
+    gradient(
+      (t) => {
+        seen = primal(t);
+        return sum(t);
+      },
+      { a: 1, b: { c: 2 } },
+    );
     expect(equals(seen!, { a: 1, b: { c: 2 } })).toBe(true);
     expect(JSON.stringify(seen)).toBe('{"a":1,"b":{"c":2}}');
     expect(primal(5)).toBe(5);

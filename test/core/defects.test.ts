@@ -114,7 +114,12 @@ describe("entry points reject what validate rejects", () => {
   it.each([
     ["a Map", new Map()],
     ["a Float64Array", new Float64Array([1, 2])],
-    ["a class instance", new (class Point { x = 1; })()],
+    [
+      "a class instance",
+      new (class Point {
+        x = 1;
+      })(),
+    ],
     ["inherited properties", Object.create({ a: 1 })],
     ["a null leaf", { a: null }],
     ["a boolean leaf", { a: true }],
@@ -156,10 +161,18 @@ describe("defineOp says what is wrong with a backward", () => {
     expect(() => gradient((t: VValue) => sum(op(t)), x)).toThrow(message);
   });
   it("a tree for a number argument", () => {
-    const op = defineOp("bad", (v: VValue) => v, () => [{ a: 1 }]);
+    const op = defineOp(
+      "bad",
+      (v: VValue) => v,
+      () => [{ a: 1 }],
+    );
     expect(() => gradient((t: VValue) => op(t), 1)).toThrow(/tree for argument 0, which is a number/);
     // a tree holding only :number parts is vector-equal to a number: accepted
-    const ok = defineOp("ok", (v: VValue) => v, (g) => [{ ":number": g }]);
+    const ok = defineOp(
+      "ok",
+      (v: VValue) => v,
+      (g) => [{ ":number": g }],
+    );
     expect(gradient((t: VValue) => ok(t), 1)).toEqual([1]);
   });
 });

@@ -27,9 +27,7 @@ export function expectGradientOk(f: Fn, args: VValue[], options: CheckGradientOp
   expect(equals(report.value, f(...args))).toBe(true);
   const u = report.cotangent;
   const g =
-    typeof report.value === "number"
-      ? gradient(f, ...args)
-      : gradient((...xs: VValue[]) => dot(u, f(...xs)), ...args);
+    typeof report.value === "number" ? gradient(f, ...args) : gradient((...xs: VValue[]) => dot(u, f(...xs)), ...args);
   expect(g.length).toBe(args.length);
   g.forEach((gi, i) => {
     expect(gi).not.toBeNull();

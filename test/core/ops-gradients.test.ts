@@ -62,7 +62,10 @@ const binaryOps = (): BinaryCase[] => [
 ];
 
 const prop = <T extends unknown[]>(arbs: { [K in keyof T]: fc.Arbitrary<T[K]> }, body: (...xs: T) => void) =>
-  fc.assert(fc.property(...(arbs as unknown as [fc.Arbitrary<unknown>]), body as unknown as (x: unknown) => void), RUNS);
+  fc.assert(
+    fc.property(...(arbs as unknown as [fc.Arbitrary<unknown>]), body as unknown as (x: unknown) => void),
+    RUNS,
+  );
 
 describe("linear operations", () => {
   it("add", () => prop([pair], ([a, b]) => void expectGradientOk(add, [a, b])));
@@ -122,7 +125,8 @@ describe("piecewise operations", () => {
     }));
   it("clip (leaves away from the bounds)", () =>
     prop([value, scalar, scalar], (v, p, q) => {
-      const lo = Math.min(p, q), hi = Math.max(p, q);
+      const lo = Math.min(p, q),
+        hi = Math.max(p, q);
       fc.pre(awayFrom(v, [lo, hi]));
       expectGradientOk((x) => clip(x, lo, hi), [v]);
     }));
@@ -161,12 +165,14 @@ function somePath(v: VValue, seed: number): string[] {
  * traces), which exercises every rule's pullback written in vgrad operations.
  */
 describe("second order (gradients of gradients)", () => {
-  const secondOrder = (op: (...xs: VValue[]) => VValue) => (...xs: VValue[]): VValue => {
-    const gs = gradient((...ys: VValue[]) => sum(tanh(op(...ys))), ...xs);
-    const out: Record<string, VValue> = {};
-    gs.forEach((g, i) => (out[`d${i}`] = g));
-    return out as VValue;
-  };
+  const secondOrder =
+    (op: (...xs: VValue[]) => VValue) =>
+    (...xs: VValue[]): VValue => {
+      const gs = gradient((...ys: VValue[]) => sum(tanh(op(...ys))), ...xs);
+      const out: Record<string, VValue> = {};
+      gs.forEach((g, i) => (out[`d${i}`] = g));
+      return out as VValue;
+    };
   const unaryCases: Array<[string, (v: VValue) => VValue, fc.Arbitrary<VValue>]> = [
     ["neg", neg, value],
     ["tanh", tanh, value],

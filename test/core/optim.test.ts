@@ -21,7 +21,9 @@ import { RUNS, deepFreeze, snapshot } from "./helpers.js";
 
 /** Adam on one scalar, written out from the paper, as the reference. */
 function adamReference(w0: number, gs: number[], lr: number, b1 = 0.9, b2 = 0.999, eps = 1e-8): number {
-  let w = w0, m = 0, v = 0;
+  let w = w0,
+    m = 0,
+    v = 0;
   gs.forEach((g, i) => {
     const t = i + 1;
     m = b1 * m + (1 - b1) * g;
@@ -87,18 +89,19 @@ describe("adam", () => {
 
   it("several steps match the scalar reference, for every leaf independently", () => {
     const opt = adam({ lr: 0.05, beta1: 0.8, beta2: 0.99, eps: 1e-6 });
-    const gs: VValue[] = [
-      { a: 2, b: { c: -1 } },
-      { a: -1, b: { c: 0.5 } },
-      { a: 0.3 },
-      { b: { c: 4 } },
-    ];
+    const gs: VValue[] = [{ a: 2, b: { c: -1 } }, { a: -1, b: { c: 0.5 } }, { a: 0.3 }, { b: { c: 4 } }];
     let params: VValue = { a: 1, b: { c: -3 } };
     let state = opt.init(params);
     for (const g of gs) ({ params, state } = opt.step(params, g, state));
     const ref = (w0: number, leafOf: (g: VValue) => number) => adamReference(w0, gs.map(leafOf), 0.05, 0.8, 0.99, 1e-6);
-    expect(num(params, "a")).toBeCloseTo(ref(1, (g) => num(g, "a")), 13);
-    expect(num(params, "b", "c")).toBeCloseTo(ref(-3, (g) => num(g, "b", "c")), 13);
+    expect(num(params, "a")).toBeCloseTo(
+      ref(1, (g) => num(g, "a")),
+      13,
+    );
+    expect(num(params, "b", "c")).toBeCloseTo(
+      ref(-3, (g) => num(g, "b", "c")),
+      13,
+    );
   });
 
   it("works on a bare number", () => {
@@ -126,7 +129,10 @@ describe("adam", () => {
     expect(num(params, "a")).toBeCloseTo(adamReference(1, [0.5, 0], 0.1), 14);
     expect(num(params, "a")).not.toBe(a1);
     expect(num(params, "b")).toBe(2);
-    expect(num(params, "c", "d")).toBeCloseTo(3 - 0.1 * (0.1 / 0.19) / (Math.sqrt(0.001 / (1 - 0.999 ** 2)) + 1e-8), 12);
+    expect(num(params, "c", "d")).toBeCloseTo(
+      3 - (0.1 * (0.1 / 0.19)) / (Math.sqrt(0.001 / (1 - 0.999 ** 2)) + 1e-8),
+      12,
+    );
   });
 
   it("ignores gradient keys that are not parameters", () => {
@@ -186,7 +192,11 @@ describe("purity", () => {
       const before = [snapshot(params), snapshot(g), JSON.stringify(s0)];
       const r1 = (opt.step as (p: VValue, g: VValue, s: object) => { params: VValue; state: object })(params, g, s0);
       deepFreeze(r1);
-      const r2 = (opt.step as (p: VValue, g: VValue, s: object) => { params: VValue; state: object })(r1.params, g, r1.state);
+      const r2 = (opt.step as (p: VValue, g: VValue, s: object) => { params: VValue; state: object })(
+        r1.params,
+        g,
+        r1.state,
+      );
       expect([snapshot(params), snapshot(g), JSON.stringify(s0)]).toEqual(before);
       expect(r2.params).not.toBe(r1.params);
     }

@@ -44,10 +44,38 @@ import { keyArb, leafArb, vvaluePairArb } from "../../src/testing/index.js";
 import { awayFrom, expectGradientOk, MARGIN, noTies, RUNS, uniqueMaxAbs } from "./helpers.js";
 
 const OPS = [
-  "add", "sub", "neg", "scaleConst", "scaleTracked", "mul", "dot", "sum", "tanh", "sigmoid",
-  "square", "expTanh", "softSqrt", "softLog", "relu", "abs", "max", "min", "clip", "div",
-  "linearCombination", "get", "embed", "literal", "literalGet", "branch", "loop", "checkpoint",
-  "l2Norm", "l1Norm", "maxNorm", "nestedGradient",
+  "add",
+  "sub",
+  "neg",
+  "scaleConst",
+  "scaleTracked",
+  "mul",
+  "dot",
+  "sum",
+  "tanh",
+  "sigmoid",
+  "square",
+  "expTanh",
+  "softSqrt",
+  "softLog",
+  "relu",
+  "abs",
+  "max",
+  "min",
+  "clip",
+  "div",
+  "linearCombination",
+  "get",
+  "embed",
+  "literal",
+  "literalGet",
+  "branch",
+  "loop",
+  "checkpoint",
+  "l2Norm",
+  "l1Norm",
+  "maxNorm",
+  "nestedGradient",
 ] as const;
 type Op = (typeof OPS)[number];
 
@@ -86,20 +114,48 @@ function run(program: readonly Instr[], a: VValue, b: VValue, s: VValue, check?:
     const y = regs[ins.j % regs.length]!;
     let r: VValue;
     switch (ins.op) {
-      case "add": r = add(x, y); break;
-      case "sub": r = sub(x, y); break;
-      case "neg": r = neg(x); break;
-      case "scaleConst": r = scale(ins.c, x); break;
-      case "scaleTracked": r = scale(tanh(sum(y)), x); break;
-      case "mul": r = mul(x, y); break;
-      case "dot": r = dot(x, y); break;
-      case "sum": r = sum(x); break;
-      case "tanh": r = tanh(x); break;
-      case "sigmoid": r = sigmoid(x); break;
-      case "square": r = square(x); break;
-      case "expTanh": r = exp(tanh(x)); break;
-      case "softSqrt": r = sqrt(add(square(x), onesLike(x))); break;
-      case "softLog": r = log(add(square(x), onesLike(x))); break;
+      case "add":
+        r = add(x, y);
+        break;
+      case "sub":
+        r = sub(x, y);
+        break;
+      case "neg":
+        r = neg(x);
+        break;
+      case "scaleConst":
+        r = scale(ins.c, x);
+        break;
+      case "scaleTracked":
+        r = scale(tanh(sum(y)), x);
+        break;
+      case "mul":
+        r = mul(x, y);
+        break;
+      case "dot":
+        r = dot(x, y);
+        break;
+      case "sum":
+        r = sum(x);
+        break;
+      case "tanh":
+        r = tanh(x);
+        break;
+      case "sigmoid":
+        r = sigmoid(x);
+        break;
+      case "square":
+        r = square(x);
+        break;
+      case "expTanh":
+        r = exp(tanh(x));
+        break;
+      case "softSqrt":
+        r = sqrt(add(square(x), onesLike(x)));
+        break;
+      case "softLog":
+        r = log(add(square(x), onesLike(x)));
+        break;
       case "relu":
         guard(() => awayFrom(x, [0]));
         r = relu(x);
@@ -120,12 +176,22 @@ function run(program: readonly Instr[], a: VValue, b: VValue, s: VValue, check?:
         guard(() => awayFrom(x, [-1, 1]));
         r = clip(x, -1, 1);
         break;
-      case "div": r = div(x, add(1.5, tanh(sum(y)))); break;
-      case "linearCombination": r = linearCombination([ins.c, tanh(sum(x))], [x, y]); break;
-      case "get": r = get(x, ins.key); break;
-      case "embed": r = embed([ins.key], x); break;
+      case "div":
+        r = div(x, add(1.5, tanh(sum(y))));
+        break;
+      case "linearCombination":
+        r = linearCombination([ins.c, tanh(sum(x))], [x, y]);
+        break;
+      case "get":
+        r = get(x, ins.key);
+        break;
+      case "embed":
+        r = embed([ins.key], x);
+        break;
       // a computed "__proto__" key is an own key, not a prototype
-      case "literal": r = { [ins.key]: x, q: { r: y } } as VValue; break;
+      case "literal":
+        r = { [ins.key]: x, q: { r: y } } as VValue;
+        break;
       case "literalGet": {
         const o = { first: x, second: { deep: tanh(y) } } as VValue;
         r = add(get(o, "second", "deep"), get(o, "first"));
@@ -143,7 +209,9 @@ function run(program: readonly Instr[], a: VValue, b: VValue, s: VValue, check?:
         r = acc;
         break;
       }
-      case "checkpoint": r = block(x, y); break;
+      case "checkpoint":
+        r = block(x, y);
+        break;
       case "l2Norm":
         guard(() => l2Norm(x) > MARGIN || leaves(x).length === 0);
         r = l2Norm(x);

@@ -41,7 +41,13 @@ const wrongAt = (bad: string) =>
 
 describe("checkGradient", () => {
   it("passes a correct gradient, with tiny errors", () => {
-    const r = checkGradient((w, x) => sum(tanh(mul(w, x))), [{ a: 0.5, b: -1 }, { a: 2, b: 3 }]);
+    const r = checkGradient(
+      (w, x) => sum(tanh(mul(w, x))),
+      [
+        { a: 0.5, b: -1 },
+        { a: 2, b: 3 },
+      ],
+    );
     expect(r.ok).toBe(true);
     expect(r.worst).toBeNull();
     expect(r.mismatches).toEqual([]);
@@ -96,7 +102,10 @@ describe("checkGradient", () => {
     const good = checkGradient((t: VValue) => ({ sq: square(t), first: get(t, "a") }) as VValue, [{ a: 1, b: -2 }]);
     expect(good.ok).toBe(true);
     expect(typeof good.cotangent).toBe("object");
-    const bad = checkGradient((t: VValue) => ({ sq: wrongAt("b")(t), first: get(t, "a") }) as VValue, [{ a: 1, b: -2 }]);
+    const bad = checkGradient(
+      (t: VValue) => ({ sq: wrongAt("b")(t), first: get(t, "a") }) as VValue,
+      [{ a: 1, b: -2 }],
+    );
     expect(bad.ok).toBe(false);
     expect(bad.mismatches.map((m) => m.where)).toEqual(["args[0].b"]);
   });
@@ -104,7 +113,8 @@ describe("checkGradient", () => {
   it("the dot-product test alone catches a transposed Jacobian", () => {
     // f(x) = A x with A = [[1, 2], [0, 1]]; the wrong pullback uses A instead of Aᵀ
     const A = (x: VValue): VValue => {
-      const a = get(x, "a") as number, b = get(x, "b") as number;
+      const a = get(x, "a") as number,
+        b = get(x, "b") as number;
       return { a: a + 2 * b, b };
     };
     const op = defineOp("A", A, (g) => [A(g)]);
@@ -112,14 +122,19 @@ describe("checkGradient", () => {
     expect(r.ok).toBe(false);
     expect(r.dotProducts.every((d) => d.ok)).toBe(false);
     const right = defineOp("A", A, (g) => {
-      const ga = get(g, "a") as number, gb = get(g, "b") as number;
+      const ga = get(g, "a") as number,
+        gb = get(g, "b") as number;
       return [{ a: ga, b: 2 * ga + gb }];
     });
     expect(checkGradient(right, [{ a: 1, b: 1 }], { directions: 4 }).ok).toBe(true);
   });
 
   it("checks the shape of gradients; a rule that leaks keys is projected back by vgrad", () => {
-    const leaky = defineOp("leaky", (v: VValue) => v, (g) => [add(g, { extra: 1, a: { deeper: 1 } })]);
+    const leaky = defineOp(
+      "leaky",
+      (v: VValue) => v,
+      (g) => [add(g, { extra: 1, a: { deeper: 1 } })],
+    );
     const r = checkGradient((v) => sum(leaky(v)), [{ a: 1, b: 2 }]);
     expect(r.shapeErrors).toEqual([]);
     expect(r.gradient).toEqual([{ a: 1, b: 1 }]);
@@ -168,7 +183,12 @@ describe("arbitraries", () => {
     expect(vs.some((v) => typeof v === "number")).toBe(true);
     expect(vs.some((v) => typeof v === "object" && Object.keys(v).length === 0)).toBe(true);
     expect(vs.some((v) => leaves(v).some(([, x]) => x === 0))).toBe(true);
-    expect(vs.some((v) => { const xs = leaves(v).map(([, x]) => x); return new Set(xs).size < xs.length; })).toBe(true);
+    expect(
+      vs.some((v) => {
+        const xs = leaves(v).map(([, x]) => x);
+        return new Set(xs).size < xs.length;
+      }),
+    ).toBe(true);
     expect(vs.some((v) => typeof v === "object" && Object.getPrototypeOf(v) === null)).toBe(true);
     expect(vs.some((v) => typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype)).toBe(true);
   });
@@ -194,18 +214,25 @@ describe("arbitraries", () => {
       }),
       RUNS,
     );
-    fc.assert(fc.property(keyArb({ specialKeys: false, pool: ["zz"] }), (k) => void expect(typeof k).toBe("string")), RUNS);
+    fc.assert(
+      fc.property(keyArb({ specialKeys: false, pool: ["zz"] }), (k) => void expect(typeof k).toBe("string")),
+      RUNS,
+    );
   });
 
   it("shapedLikeArb and vvaluePairArb({ shape: 'same' }) share exactly the key paths", () => {
-    const paths = (v: VValue) => leaves(v).map(([p]) => JSON.stringify(p)).sort();
+    const paths = (v: VValue) =>
+      leaves(v)
+        .map(([p]) => JSON.stringify(p))
+        .sort();
     fc.assert(
       fc.property(vvaluePairArb({ shape: "same" }), ([a, b]) => void expect(paths(b)).toEqual(paths(a))),
       RUNS,
     );
     fc.assert(
-      fc.property(vvalueArb().chain((v) => shapedLikeArb(v).map((w) => [v, w] as const)), ([v, w]) =>
-        void expect(paths(w)).toEqual(paths(v)),
+      fc.property(
+        vvalueArb().chain((v) => shapedLikeArb(v).map((w) => [v, w] as const)),
+        ([v, w]) => void expect(paths(w)).toEqual(paths(v)),
       ),
       RUNS,
     );
@@ -227,7 +254,10 @@ describe("arbitraries honour the prototype option", () => {
   const protos = (v: VValue): unknown[] =>
     typeof v === "number" ? [] : [Object.getPrototypeOf(v), ...Object.keys(v).flatMap((k) => protos(v[k]!))];
   it("plain and null prototypes, for single values and pairs", () => {
-    for (const [prototype, expected] of [["plain", Object.prototype], ["null", null]] as const) {
+    for (const [prototype, expected] of [
+      ["plain", Object.prototype],
+      ["null", null],
+    ] as const) {
       fc.assert(
         fc.property(vvaluePairArb({ prototype }), vvalueArb({ prototype }), ([a, b], c) => {
           for (const p of [...protos(a), ...protos(b), ...protos(c)]) expect(p).toBe(expected);

@@ -255,7 +255,9 @@ describe("toJSON agrees with JSON.stringify where JSON.stringify works", () => {
   });
 
   it("odd keys, integer-like keys, -0 and extreme numbers", () => {
-    const v = fromJSON('{"b": -0, "2": 1e-320, "10": 1.7976931348623157e308, "": {"\\"\\n\\u2028\\ud800": {}}, "__proto__": {"a": 5e-324}}');
+    const v = fromJSON(
+      '{"b": -0, "2": 1e-320, "10": 1.7976931348623157e308, "": {"\\"\\n\\u2028\\ud800": {}}, "__proto__": {"a": 5e-324}}',
+    );
     expect(toJSON(v)).toBe(JSON.stringify(v));
     expect(toJSON(v, { space: 3 })).toBe(JSON.stringify(v, null, 3));
     expect(toJSON(-0)).toBe("0");
@@ -274,7 +276,11 @@ describe("validate as the argument check of differentiable functions", () => {
     ["a Date", { d: new Date(0) }, /^value\.d is an instance of Date;/],
     ["a class instance", { c: new Point() }, /^value\.c is an instance of Point;/],
     ["an anonymous class instance", { c: new Anonymous() }, /^value\.c is an instance of an anonymous class;/],
-    ["inherited properties", { o: Object.create({ a: 1 }) }, /^value\.o has a non-plain prototype \(inherited properties are not data\)/],
+    [
+      "inherited properties",
+      { o: Object.create({ a: 1 }) },
+      /^value\.o has a non-plain prototype \(inherited properties are not data\)/,
+    ],
     ["a tree as prototype", { o: Object.create(newTree()) }, /^value\.o has a non-plain prototype/],
     ["inherited properties at the root", Object.create({ a: 1 }), /^value has a non-plain prototype/],
     ["an array", { a: [1] }, /^value\.a is an array;/],
@@ -286,8 +292,16 @@ describe("validate as the argument check of differentiable functions", () => {
     ["a bigint", { a: 1n }, /^value\.a is a bigint;/],
     ["a symbol", { a: Symbol("s") }, /^value\.a is a symbol;/],
     ["a boxed number", { a: new Number(1) }, /^value\.a is an instance of Number;/],
-    ["a plain object of another realm", { a: runInNewContext("({ b: 1 })") }, /^value\.a is a plain object of another realm .*structuredClone/],
-    ["a tracked value", { a: { b: new FakeTracked() } }, /^value\.a\.b is a tracked value \(inside a differentiated function\); call primal\(v\) first/],
+    [
+      "a plain object of another realm",
+      { a: runInNewContext("({ b: 1 })") },
+      /^value\.a is a plain object of another realm .*structuredClone/,
+    ],
+    [
+      "a tracked value",
+      { a: { b: new FakeTracked() } },
+      /^value\.a\.b is a tracked value \(inside a differentiated function\); call primal\(v\) first/,
+    ],
   ];
   for (const [what, v, message] of bad) {
     it(`rejects ${what}, naming the path`, () => {
@@ -340,7 +354,8 @@ describe("validate as the argument check of differentiable functions", () => {
 describe("helpers given a tracked value or a non-V-value", () => {
   const t = new FakeTracked();
   const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  const TRACKED_SAYS = " is a tracked value (inside a differentiated function); call primal(v) first to read its plain value";
+  const TRACKED_SAYS =
+    " is a tracked value (inside a differentiated function); call primal(v) first to read its plain value";
   // [helper, call, what its messages start with]
   const cases: Array<[string, (v: VValue) => unknown, string]> = [
     ["leaves", (v) => leaves(v), "leaves: value"],
@@ -380,7 +395,9 @@ describe("helpers given a tracked value or a non-V-value", () => {
 
   it("mapLeaves: f must return a number", () => {
     expect(() => mapLeaves({ a: { b: 1 } }, () => "2" as unknown as number)).toThrow(TypeError);
-    expect(() => mapLeaves({ a: { b: 1 } }, () => "2" as unknown as number)).toThrow(/mapLeaves: f returned a string at value\.a\.b; it must return a number/);
+    expect(() => mapLeaves({ a: { b: 1 } }, () => "2" as unknown as number)).toThrow(
+      /mapLeaves: f returned a string at value\.a\.b; it must return a number/,
+    );
     expect(() => mapLeaves(1, () => ({}) as unknown as number)).toThrow(/mapLeaves: f returned an object at value;/);
   });
 });

@@ -30,7 +30,10 @@ function reversed(v: VValue): VValue {
 describe("equals", () => {
   it("ignores key order", () => {
     expect(equals({ a: 1, b: { c: 2, d: 3 } }, { b: { d: 3, c: 2 }, a: 1 })).toBe(true);
-    fc.assert(fc.property(vvalueArb(), (v) => equals(v, reversed(v)) && equals(reversed(v), v)), RUNS);
+    fc.assert(
+      fc.property(vvalueArb(), (v) => equals(v, reversed(v)) && equals(reversed(v), v)),
+      RUNS,
+    );
   });
 
   it("treats a missing key as 0 and {} as the zero vector", () => {
@@ -70,8 +73,14 @@ describe("equals", () => {
   });
 
   it("property: v + (−v) equals {}, and equals is symmetric", () => {
-    fc.assert(fc.property(vvalueArb(), (v) => equals(add(v, neg(v)), {})), RUNS);
-    fc.assert(fc.property(vvaluePairArb(), ([a, b]) => equals(a, b) === equals(b, a)), RUNS);
+    fc.assert(
+      fc.property(vvalueArb(), (v) => equals(add(v, neg(v)), {})),
+      RUNS,
+    );
+    fc.assert(
+      fc.property(vvaluePairArb(), ([a, b]) => equals(a, b) === equals(b, a)),
+      RUNS,
+    );
   });
 });
 
@@ -175,7 +184,10 @@ describe("validate", () => {
     n.a = { b: 2 };
     expect(() => validate(n)).not.toThrow();
     expect(() => validate(NaN)).not.toThrow();
-    fc.assert(fc.property(vvalueArb(), (v) => validate(v) === v), RUNS);
+    fc.assert(
+      fc.property(vvalueArb(), (v) => validate(v) === v),
+      RUNS,
+    );
   });
 
   const bad: Array<[string, unknown, RegExp]> = [
@@ -187,7 +199,15 @@ describe("validate", () => {
     ["a boolean", true, /^value is a boolean/],
     ["a Map", { m: new Map() }, /value\.m is an instance of Map/],
     ["a Date", { d: new Date(0) }, /value\.d is an instance of Date/],
-    ["a class instance", { c: new (class Point { x = 1 })() }, /value\.c is an instance of Point/],
+    [
+      "a class instance",
+      {
+        c: new (class Point {
+          x = 1;
+        })(),
+      },
+      /value\.c is an instance of Point/,
+    ],
     ["a bigint", { b: 1n }, /value\.b is a bigint/],
   ];
   for (const [what, v, message] of bad) {
@@ -219,7 +239,10 @@ describe("validate", () => {
 
 describe("fromJSON and toJSON", () => {
   it("special keys become own data keys and never touch a prototype", () => {
-    const t = fromJSON('{"__proto__": {"a": 1}, "constructor": {"prototype": 2}, "toString": 3}') as Record<string, VValue>;
+    const t = fromJSON('{"__proto__": {"a": 1}, "constructor": {"prototype": 2}, "toString": 3}') as Record<
+      string,
+      VValue
+    >;
     expect(Object.prototype.hasOwnProperty.call(t, "__proto__")).toBe(true);
     expect(Object.keys(t)).toEqual(["__proto__", "constructor", "toString"]);
     expect(t["__proto__"]).toEqual({ a: 1 });

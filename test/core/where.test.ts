@@ -1,7 +1,19 @@
 /** `where(cond, a, b)`: values, gradients (finite differences away from cond = 0), and jit replays that follow cond. */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { equals, gradient, jit, leaves, mapLeaves, neg, square, sum, valueAndGradient, where, type VValue } from "../../src/index.js";
+import {
+  equals,
+  gradient,
+  jit,
+  leaves,
+  mapLeaves,
+  neg,
+  square,
+  sum,
+  valueAndGradient,
+  where,
+  type VValue,
+} from "../../src/index.js";
 import { vvalueArb } from "../../src/testing/index.js";
 import { expectGradientOk, RUNS } from "./helpers.js";
 
@@ -34,14 +46,22 @@ describe("where", () => {
   it("under jit the choice is made on every call: no guard, eager's values and gradients", () => {
     const f = (x: VValue): VValue => sum(where(x, square(x), neg(x)));
     const jf = jit(f);
-    for (const x of [{ a: 3, b: -2 }, { a: -3, b: 2 }, { a: 0.5, b: 0 }]) {
-      const want = valueAndGradient(f, x), got = valueAndGradient(jf, x);
+    for (const x of [
+      { a: 3, b: -2 },
+      { a: -3, b: 2 },
+      { a: 0.5, b: 0 },
+    ]) {
+      const want = valueAndGradient(f, x),
+        got = valueAndGradient(jf, x);
       expect(got.value).toBe(want.value);
       expect(equals(got.gradient[0]!, want.gradient[0]!)).toBe(true);
       expect(jf(x)).toBe(f(x));
     }
     expect(jf.traces).toBe(2); // one forward program, one gradient program
     const moved = mapLeaves({ a: 1, b: 1 }, (v) => -v);
-    expect(leaves(gradient(jf, moved)[0]!)).toEqual([[["a"], -1], [["b"], -1]]);
+    expect(leaves(gradient(jf, moved)[0]!)).toEqual([
+      [["a"], -1],
+      [["b"], -1],
+    ]);
   });
 });

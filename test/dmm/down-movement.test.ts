@@ -7,18 +7,8 @@
 import { describe, expect, it } from "vitest";
 import { downMovement, linksOf, matrixFromLinks, type Link } from "../../src/dmm/index.js";
 import { compiled, denseForward } from "../../src/dmm/dense-down.js";
-import {
-  add,
-  dot,
-  equals,
-  leaves,
-  pullback,
-  scale,
-  valueAndGradient,
-  type VValue,
-} from "../../src/index.js";
+import { add, dot, equals, leaves, pullback, scale, valueAndGradient, type VValue } from "../../src/index.js";
 import { makeRng } from "../../src/testing/random.js";
-
 
 const SOURCES = ["a", "b", "c", "d"];
 const SOURCE_FIELDS = ["f", "g"];
@@ -45,7 +35,8 @@ function randomValue(rand: () => number, nested: boolean): VValue {
 function randomCase(seed: number, nested: boolean): Case {
   const rand = makeRng(seed);
   const w = () => Math.round((rand() * 2 - 1) * 1000) / 1000;
-  const soft: Link[] = [], hard: Link[] = [];
+  const soft: Link[] = [],
+    hard: Link[] = [];
   for (const t of TARGETS)
     for (const f of TARGET_FIELDS)
       for (const s of SOURCES)
@@ -169,7 +160,10 @@ for (const nested of [false, true]) {
             };
             const fd = (at(h) - at(-h)) / (2 * h);
             const g = leafAt(gradient[i], path);
-            expect(Math.abs(g - fd), `seed ${seed}, ${i === 0 ? "W" : "y"}.${path.join(".")}: ${g} vs ${fd}`).toBeLessThanOrEqual(
+            expect(
+              Math.abs(g - fd),
+              `seed ${seed}, ${i === 0 ? "W" : "y"}.${path.join(".")}: ${g} vs ${fd}`,
+            ).toBeLessThanOrEqual(
               1e-7 * Math.max(1, Math.abs(fd)), // the loss is quadratic: only rounding error
             );
           }
@@ -181,18 +175,29 @@ for (const nested of [false, true]) {
 
 describe("downMovement, details", () => {
   it("the example of its documentation", () => {
-    expect(downMovement({ b: { in: { a: { out: 2 } } } }, {}, { a: { out: { k: 1 } } })).toEqual({ b: { in: { k: 2 } } });
+    expect(downMovement({ b: { in: { a: { out: 2 } } } }, {}, { a: { out: { k: 1 } } })).toEqual({
+      b: { in: { k: 2 } },
+    });
   });
 
   it("a number meets a tree as its ':number' part", () => {
-    const W = matrixFromLinks([["t", "i", "a", "f", 2], ["t", "i", "b", "f", 3]]);
+    const W = matrixFromLinks([
+      ["t", "i", "a", "f", 2],
+      ["t", "i", "b", "f", 3],
+    ]);
     const x = downMovement(W, {}, { a: { f: 1.5 }, b: { f: { ":number": 1, k: 4 } } });
     expect(equals(x, { t: { i: { ":number": 6, k: 12 } } })).toBe(true);
   });
 
   it("the gradient with respect to W has the sparsity of W (an absent source gives 0)", () => {
-    const W = matrixFromLinks([["t", "i", "a", "f", 2], ["t", "i", "ghost", "f", 3]]);
-    const [gW] = valueAndGradient((w: VValue) => dot({ t: { i: { k: 1 } } }, downMovement(w, {}, { a: { f: { k: 5 } } })), W).gradient;
+    const W = matrixFromLinks([
+      ["t", "i", "a", "f", 2],
+      ["t", "i", "ghost", "f", 3],
+    ]);
+    const [gW] = valueAndGradient(
+      (w: VValue) => dot({ t: { i: { k: 1 } } }, downMovement(w, {}, { a: { f: { k: 5 } } })),
+      W,
+    ).gradient;
     expect(leafAt(gW, ["t", "i", "a", "f"])).toBe(5);
     expect(leafAt(gW, ["t", "i", "ghost", "f"])).toBe(0);
   });

@@ -14,7 +14,11 @@ import { get, type VValue } from "../../src/index.js";
 /** src holds {k: 1} (self-link); a ← src, b ← a, c ← b: identity neurons in a chain. */
 const chain: Network = {
   neurons: { src: neurons.identity, a: neurons.identity, b: neurons.identity, c: neurons.identity },
-  soft: matrixFromLinks([["a", "v", "src", "v", 2], ["b", "v", "a", "v", 3], ["c", "v", "b", "v", 5]]),
+  soft: matrixFromLinks([
+    ["a", "v", "src", "v", 2],
+    ["b", "v", "a", "v", 3],
+    ["c", "v", "b", "v", 5],
+  ]),
   hard: matrixFromLinks([["src", "v", "src", "v", 1]]),
 };
 
@@ -24,7 +28,7 @@ describe("the engine", () => {
     run(chain, {
       cycles: 4,
       start: initialOutputs(chain, { src: { v: { k: 1 } } }),
-      onCycle: (c, _x, y) => seen.push(`${c}:${["a", "b", "c"].map((n) => (get(y, n, "v", "k") as number)).join(",")}`),
+      onCycle: (c, _x, y) => seen.push(`${c}:${["a", "b", "c"].map((n) => get(y, n, "v", "k") as number).join(",")}`),
     });
     expect(seen).toEqual(["1:2,0,0", "2:2,6,0", "3:2,6,30", "4:2,6,30"]);
   });
@@ -49,7 +53,12 @@ describe("the engine", () => {
         if (Object.keys(ch as object).length > 0) chars.push([c, ch]);
       },
     });
-    expect(chars).toEqual([[1, { a: 1 }], [11, { b: 1 }], [21, { b: 1 }], [31, { b: 1 }]]);
+    expect(chars).toEqual([
+      [1, { a: 1 }],
+      [11, { b: 1 }],
+      [21, { b: 1 }],
+      [31, { b: 1 }],
+    ]);
   });
 
   it("rejects a bad cycle count, and an input driver without text", () => {

@@ -96,11 +96,16 @@ describe("the 2022 gradient check vector (SPEC §5)", () => {
 
   it("the literal reading (window right after cycle 150) gives other numbers, hence the 155", () => {
     const { loss, window } = checkVector(true, 150);
-    expect(window).toEqual([[3, 4], [3, 4], [3, 4], [3, 5], [4, 5]]);
+    expect(window).toEqual([
+      [3, 4],
+      [3, 4],
+      [3, 4],
+      [3, 5],
+      [4, 5],
+    ]);
     expect(loss).toBe(390);
   });
 });
-
 
 /** `count` distinct items of `pool`, chosen by `rand`, that are not in `taken`. */
 function choose<T>(pool: readonly T[], count: number, rand: () => number, taken: Set<T>): T[] {
@@ -128,8 +133,18 @@ describe("the exact gradient of the 140-cycle loss at initial-matrix.json", () =
     const taken = new Set<Link>();
     // into an accumulator's dict-2: the weight's effect is stored in memory and
     // reaches the loss over all later cycles
-    const intoMemory = choose(links.filter((l) => l[0].startsWith("accum-") && l[1] === "dict-2"), 8, rand, taken);
-    const fromAccum = choose(links.filter((l) => l[2].startsWith("accum-")), 8, rand, taken);
+    const intoMemory = choose(
+      links.filter((l) => l[0].startsWith("accum-") && l[1] === "dict-2"),
+      8,
+      rand,
+      taken,
+    );
+    const fromAccum = choose(
+      links.filter((l) => l[2].startsWith("accum-")),
+      8,
+      rand,
+      taken,
+    );
     const others = choose(links, 8, rand, taken);
     const sample = [...intoMemory, ...fromAccum, ...others];
     expect(sample).toHaveLength(24);
@@ -139,14 +154,18 @@ describe("the exact gradient of the 140-cycle loss at initial-matrix.json", () =
     const h = 1e-6;
     // float64 central differences: rounding error ≈ ε·|f|/h (f ≈ 435, so ~1e-7) plus
     // truncation O(h²); allow a little over that, and 1e-6 relative to the gradient
-    const absTol = 20 * Number.EPSILON * f0 / h;
+    const absTol = (20 * Number.EPSILON * f0) / h;
     let memorySensitive = 0;
     for (const l of sample) {
-      const shifted = (d: number) => matrixFromLinks(links.map((m) => (m === l ? [m[0], m[1], m[2], m[3], m[4] + d] : m)));
+      const shifted = (d: number) =>
+        matrixFromLinks(links.map((m) => (m === l ? [m[0], m[1], m[2], m[3], m[4] + d] : m)));
       const fd = (prereg(shifted(h)) - prereg(shifted(-h))) / (2 * h);
       const g = weightAt(exact.gradient, l.slice(0, 4) as string[]);
       const tol = absTol + 1e-6 * Math.abs(fd);
-      expect(Math.abs(g - fd), `${l.slice(0, 4).join(" ")}: reverse ${g}, finite differences ${fd}`).toBeLessThanOrEqual(tol);
+      expect(
+        Math.abs(g - fd),
+        `${l.slice(0, 4).join(" ")}: reverse ${g}, finite differences ${fd}`,
+      ).toBeLessThanOrEqual(tol);
       const gc = weightAt(compat, l.slice(0, 4) as string[]);
       if (intoMemory.includes(l) && Math.abs(gc - fd) > 100 * tol) memorySensitive++;
     }

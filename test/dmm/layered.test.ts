@@ -5,7 +5,14 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { countLinks, layeredNetwork, linksOf, parseMatrix, type LayeredConfig, type Link } from "../../src/dmm/index.js";
+import {
+  countLinks,
+  layeredNetwork,
+  linksOf,
+  parseMatrix,
+  type LayeredConfig,
+  type Link,
+} from "../../src/dmm/index.js";
 
 const path = (l: Link): string => JSON.stringify(l.slice(0, 4));
 
@@ -50,7 +57,9 @@ describe("layeredNetwork", () => {
   });
 
   it("the 12 hard links: timer, input driver, and each accumulator's memory loop, weight 1", () => {
-    const hard = linksOf(layeredNetwork().network.hard).map((l) => l.join(" ")).sort();
+    const hard = linksOf(layeredNetwork().network.hard)
+      .map((l) => l.join(" "))
+      .sort();
     const expected = [
       "timer timer timer timer 1",
       "input timer timer timer 1",

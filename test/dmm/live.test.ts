@@ -66,12 +66,19 @@ describe("liveNetwork", () => {
     const soft = load("initial-matrix.json");
     const samples = [{ text: "test string.", cycles: 140 }];
     const plain = detectorLoss(layered, soft, { samples }).loss as number;
-    const { value } = valueAndGradient((w: VValue) => detectorLoss(liveNetwork(withSoft(layered, w)), w, { samples }).loss, soft);
+    const { value } = valueAndGradient(
+      (w: VValue) => detectorLoss(liveNetwork(withSoft(layered, w)), w, { samples }).loss,
+      soft,
+    );
     expect(value).toBeCloseTo(plain, 9);
   });
 
   it("leaves a network with Self, or without an output neuron, unchanged", () => {
-    const withSelf: Network = { neurons: { self: neurons.self, a: neurons.identity, output: neurons.output }, soft: {}, hard: {} };
+    const withSelf: Network = {
+      neurons: { self: neurons.self, a: neurons.identity, output: neurons.output },
+      soft: {},
+      hard: {},
+    };
     expect(liveNetwork(withSelf)).toBe(withSelf);
     const noOutput: Network = { neurons: { a: neurons.identity }, soft: {}, hard: {} };
     expect(liveNetwork(noOutput)).toBe(noOutput);

@@ -3,7 +3,14 @@
  * wrong gives a MatrixError whose message names the offending path.
  */
 import { describe, expect, it } from "vitest";
-import { handcraftedDetector, layeredNetwork, MatrixError, neurons, parseMatrix, validateMatrix } from "../../src/dmm/index.js";
+import {
+  handcraftedDetector,
+  layeredNetwork,
+  MatrixError,
+  neurons,
+  parseMatrix,
+  validateMatrix,
+} from "../../src/dmm/index.js";
 import type { VValue } from "../../src/index.js";
 
 const layered = layeredNetwork().network;
@@ -29,20 +36,68 @@ describe("parseMatrix / validateMatrix", () => {
   });
 
   const cases: Array<[string, string, RegExp[]]> = [
-    ["an unknown target neuron", '{"nope": {"dict": {"input": {"char": 1}}}}', [/matrix\.nope/, /unknown target neuron "nope"/]],
-    ["an unknown source neuron", '{"norm-1-1": {"dict": {"ghost": {"char": 1}}}}', [/matrix\["norm-1-1"\]\.dict\.ghost/, /unknown source neuron "ghost"/]],
-    ["an unknown input field", '{"norm-1-1": {"dictx": {"input": {"char": 1}}}}', [/matrix\["norm-1-1"\]\.dictx/, /no input field "dictx"/]],
-    ["an unknown output field", '{"norm-1-1": {"dict": {"input": {"chr": 1}}}}', [/matrix\["norm-1-1"\]\.dict\.input\.chr/, /no output field "chr"/]],
-    ["an unknown input field of an accumulator", '{"accum-1-1": {"dict-3": {"input": {"char": 1}}}}', [/matrix\["accum-1-1"\]\["dict-3"\]/]],
-    ["a non-finite weight (1e999 parses as Infinity)", '{"norm-1-1": {"dict": {"input": {"char": 1e999}}}}', [/matrix\["norm-1-1"\]\.dict\.input\.char/, /Infinity/]],
-    ["a negative non-finite weight", '{"norm-1-1": {"dict": {"input": {"char": -1e999}}}}', [/matrix\["norm-1-1"\]\.dict\.input\.char/, /-Infinity/]],
+    [
+      "an unknown target neuron",
+      '{"nope": {"dict": {"input": {"char": 1}}}}',
+      [/matrix\.nope/, /unknown target neuron "nope"/],
+    ],
+    [
+      "an unknown source neuron",
+      '{"norm-1-1": {"dict": {"ghost": {"char": 1}}}}',
+      [/matrix\["norm-1-1"\]\.dict\.ghost/, /unknown source neuron "ghost"/],
+    ],
+    [
+      "an unknown input field",
+      '{"norm-1-1": {"dictx": {"input": {"char": 1}}}}',
+      [/matrix\["norm-1-1"\]\.dictx/, /no input field "dictx"/],
+    ],
+    [
+      "an unknown output field",
+      '{"norm-1-1": {"dict": {"input": {"chr": 1}}}}',
+      [/matrix\["norm-1-1"\]\.dict\.input\.chr/, /no output field "chr"/],
+    ],
+    [
+      "an unknown input field of an accumulator",
+      '{"accum-1-1": {"dict-3": {"input": {"char": 1}}}}',
+      [/matrix\["accum-1-1"\]\["dict-3"\]/],
+    ],
+    [
+      "a non-finite weight (1e999 parses as Infinity)",
+      '{"norm-1-1": {"dict": {"input": {"char": 1e999}}}}',
+      [/matrix\["norm-1-1"\]\.dict\.input\.char/, /Infinity/],
+    ],
+    [
+      "a negative non-finite weight",
+      '{"norm-1-1": {"dict": {"input": {"char": -1e999}}}}',
+      [/matrix\["norm-1-1"\]\.dict\.input\.char/, /-Infinity/],
+    ],
     ["a number where targets are expected", "5", [/matrix/, /number/]],
     ["a number where input fields are expected", '{"norm-1-1": 5}', [/matrix\["norm-1-1"\]/, /number/]],
-    ["a number where source neurons are expected", '{"norm-1-1": {"dict": 5}}', [/matrix\["norm-1-1"\]\.dict\b/, /number/]],
-    ["a number where output fields are expected", '{"norm-1-1": {"dict": {"input": 5}}}', [/matrix\["norm-1-1"\]\.dict\.input\b/, /number/]],
-    ["an object where a weight is expected", '{"norm-1-1": {"dict": {"input": {"char": {"x": 1}}}}}', [/matrix\["norm-1-1"\]\.dict\.input\.char/, /weight/]],
-    ["a string weight", '{"norm-1-1": {"dict": {"input": {"char": "0.5"}}}}', [/matrix\["norm-1-1"\]\.dict\.input\.char/, /string/]],
-    ["a null weight", '{"norm-1-1": {"dict": {"input": {"char": null}}}}', [/matrix\["norm-1-1"\]\.dict\.input\.char/, /null/]],
+    [
+      "a number where source neurons are expected",
+      '{"norm-1-1": {"dict": 5}}',
+      [/matrix\["norm-1-1"\]\.dict\b/, /number/],
+    ],
+    [
+      "a number where output fields are expected",
+      '{"norm-1-1": {"dict": {"input": 5}}}',
+      [/matrix\["norm-1-1"\]\.dict\.input\b/, /number/],
+    ],
+    [
+      "an object where a weight is expected",
+      '{"norm-1-1": {"dict": {"input": {"char": {"x": 1}}}}}',
+      [/matrix\["norm-1-1"\]\.dict\.input\.char/, /weight/],
+    ],
+    [
+      "a string weight",
+      '{"norm-1-1": {"dict": {"input": {"char": "0.5"}}}}',
+      [/matrix\["norm-1-1"\]\.dict\.input\.char/, /string/],
+    ],
+    [
+      "a null weight",
+      '{"norm-1-1": {"dict": {"input": {"char": null}}}}',
+      [/matrix\["norm-1-1"\]\.dict\.input\.char/, /null/],
+    ],
     ["an array", '{"norm-1-1": {"dict": [1, 2]}}', [/matrix\["norm-1-1"\]\.dict/, /array/]],
   ];
   for (const [what, text, patterns] of cases) {
@@ -69,14 +124,20 @@ describe("parseMatrix / validateMatrix", () => {
       expect(() => validateMatrix(m, net, "W")).toThrow(/W\.norm\.dict\.accum\.dict/);
     }
     expect(() => validateMatrix({ norm: { dict: { accum: { dict: 1 } } } }, net, "W")).not.toThrow();
-    expect(() => validateMatrix({ const_1: { x: { accum: { dict: 1 } } } }, net, "W")).toThrow(/W\.const_1\.x: .*inputs are none/);
-    expect(() => validateMatrix({ norm: { dict: { output: { x: 1 } } } }, net, "W")).toThrow(/W\.norm\.dict\.output\.x: .*outputs are none/);
+    expect(() => validateMatrix({ const_1: { x: { accum: { dict: 1 } } } }, net, "W")).toThrow(
+      /W\.const_1\.x: .*inputs are none/,
+    );
+    expect(() => validateMatrix({ norm: { dict: { output: { x: 1 } } } }, net, "W")).toThrow(
+      /W\.norm\.dict\.output\.x: .*outputs are none/,
+    );
   });
 
   it("a variadic neuron (identity) takes any field name", () => {
     const net = { neurons: { a: neurons.identity, b: neurons.identity }, soft: {}, hard: {} };
     expect(() => validateMatrix({ a: { anything: { b: { whatever: 1 } } } }, net)).not.toThrow();
-    expect(() => validateMatrix({ a: { anything: { c: { whatever: 1 } } } }, net, "W")).toThrow(/W\.a\.anything\.c: unknown source neuron "c"/);
+    expect(() => validateMatrix({ a: { anything: { c: { whatever: 1 } } } }, net, "W")).toThrow(
+      /W\.a\.anything\.c: unknown source neuron "c"/,
+    );
   });
 
   // Names inherited from Object.prototype ("constructor", "toString", "__proto__")

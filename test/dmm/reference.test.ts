@@ -117,7 +117,9 @@ describe("the 2022 matrices (SPEC §5)", () => {
       "sparse20-after-100-steps-matrix.json": 19,
       "sparse20-after-200-steps-matrix.json": 19,
     };
-    const files = readdirSync(DATA).filter((f) => f.endsWith(".json")).sort();
+    const files = readdirSync(DATA)
+      .filter((f) => f.endsWith(".json"))
+      .sort();
     expect(files).toEqual(Object.keys(sizes).sort());
     for (const f of files) expect(countLinks(load(f)), f).toBe(sizes[f]);
   });

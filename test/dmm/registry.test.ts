@@ -25,7 +25,9 @@ describe("registerNeuronType", () => {
   it("a registered type is found by name and listed", () => {
     expect(neuronType(NAME).name).toBe(NAME);
     expect(neuronTypeNames()).toContain(NAME);
-    expect(neuronTypeNames()).toEqual(expect.arrayContaining(["timer", "input", "accum", "norm", "dot", "compare", "output", "self"]));
+    expect(neuronTypeNames()).toEqual(
+      expect.arrayContaining(["timer", "input", "accum", "norm", "dot", "compare", "output", "self"]),
+    );
   });
 
   /** src (identity) holds {k: 0.3, m: -0.2} by a self-link and feeds the new type. */

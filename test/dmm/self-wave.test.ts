@@ -58,7 +58,10 @@ describe("Self: the wave", () => {
         const rest = deltaLinks.filter((l) => l[4] !== 1);
         expect(ones, `cycle ${c}: ${JSON.stringify(deltaLinks)}`).toHaveLength(1);
         expect(ones[0]![3]).toBe("frag");
-        expect(rest.every((l) => l[4] === 0), `cycle ${c}`).toBe(true);
+        expect(
+          rest.every((l) => l[4] === 0),
+          `cycle ${c}`,
+        ).toBe(true);
         holders.push(ones[0]![2]);
         // the rest of W is untouched
         expect(withoutDelta(W)).toEqual(withoutDelta(W0));
@@ -96,12 +99,12 @@ describe("Self: gradients through a self-modifying run", () => {
    * and on a scale s of all fragments.
    */
   const I = neurons.identity;
-  const net = (W: VValue): Network => ({ neurons: { self: neurons.self, A: I, B: I, C: I, D: I, out: I }, soft: W, hard: {} });
-  const W1 = matrixFromLinks([
-    ...linksOf(W0),
-    ["D", "val", "D", "val", 1],
-    ["out", "in", "D", "val", 0.5],
-  ]);
+  const net = (W: VValue): Network => ({
+    neurons: { self: neurons.self, A: I, B: I, C: I, D: I, out: I },
+    soft: W,
+    hard: {},
+  });
+  const W1 = matrixFromLinks([...linksOf(W0), ["D", "val", "D", "val", 1], ["out", "in", "D", "val", 0.5]]);
   const CYCLES = 6;
 
   function loss(W: VValue, s: VValue): VValue {
@@ -109,12 +112,17 @@ describe("Self: gradients through a self-modifying run", () => {
     const initial: Record<string, VValue> = { D: { val: { k: 2, j: -1 } } };
     for (const X of RING) initial[X] = { frag: scale(s, fragment(X, [["out", "in", "D", "val", 0.25]])) };
     let l: VValue = 0;
-    run(n, { cycles: CYCLES, start: initialOutputs(n, initial), onCycle: (_c, x) => (l = add(l, sum(square(get(x, "out", "in"))))) });
+    run(n, {
+      cycles: CYCLES,
+      start: initialOutputs(n, initial),
+      onCycle: (_c, x) => (l = add(l, sum(square(get(x, "out", "in"))))),
+    });
     return l;
   }
 
   const links = linksOf(W1);
-  const shifted = (i: number, d: number) => matrixFromLinks(links.map((l, j) => (j === i ? [l[0], l[1], l[2], l[3], l[4] + d] : l)));
+  const shifted = (i: number, d: number) =>
+    matrixFromLinks(links.map((l, j) => (j === i ? [l[0], l[1], l[2], l[3], l[4] + d] : l)));
   const h = 1e-6;
 
   it("with respect to every entry of the initial matrix and a fragment scale: agrees with finite differences", () => {
@@ -126,7 +134,9 @@ describe("Self: gradients through a self-modifying run", () => {
     links.forEach((l, i) => {
       const fd = ((loss(shifted(i, h), s0) as number) - (loss(shifted(i, -h), s0) as number)) / (2 * h);
       const g = get(gW, l[0], l[1], l[2], l[3]) as number;
-      expect(Math.abs(g - fd), `${l.slice(0, 4).join(" ")}: ${g} vs ${fd}`).toBeLessThanOrEqual(1e-6 * Math.abs(fd) + 1e-6);
+      expect(Math.abs(g - fd), `${l.slice(0, 4).join(" ")}: ${g} vs ${fd}`).toBeLessThanOrEqual(
+        1e-6 * Math.abs(fd) + 1e-6,
+      );
       expect(Math.abs(g), l.slice(0, 4).join(" ")).toBeGreaterThan(1); // every entry matters
     });
     const fdS = ((loss(W1, s0 + h) as number) - (loss(W1, s0 - h) as number)) / (2 * h);
@@ -140,7 +150,11 @@ describe("Self: gradients through a self-modifying run", () => {
       const initial: Record<string, VValue> = { D: { val: { k: 2, j: -1 } }, A: { frag: fragA } };
       for (const X of ["B", "C"]) initial[X] = { frag: fragment(X, [["out", "in", "D", "val", 0.25]]) };
       let l: VValue = 0;
-      run(n, { cycles: CYCLES, start: initialOutputs(n, initial), onCycle: (_c, x) => (l = add(l, sum(square(get(x, "out", "in"))))) });
+      run(n, {
+        cycles: CYCLES,
+        start: initialOutputs(n, initial),
+        onCycle: (_c, x) => (l = add(l, sum(square(get(x, "out", "in"))))),
+      });
       return l;
     };
     const g = valueAndGradient(lossOfA, fragA0).gradient[0]!;
@@ -150,7 +164,9 @@ describe("Self: gradients through a self-modifying run", () => {
       const at = (d: number) => matrixFromLinks(fl.map((m, j) => (j === i ? [m[0], m[1], m[2], m[3], m[4] + d] : m)));
       const fd = ((lossOfA(at(h)) as number) - (lossOfA(at(-h)) as number)) / (2 * h);
       const gi = get(g, l[0], l[1], l[2], l[3]) as number;
-      expect(Math.abs(gi - fd), `${l.slice(0, 4).join(" ")}: ${gi} vs ${fd}`).toBeLessThanOrEqual(1e-6 * Math.abs(fd) + 1e-6);
+      expect(Math.abs(gi - fd), `${l.slice(0, 4).join(" ")}: ${gi} vs ${fd}`).toBeLessThanOrEqual(
+        1e-6 * Math.abs(fd) + 1e-6,
+      );
       expect(gi).not.toBe(0);
     });
   });

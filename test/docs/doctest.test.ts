@@ -34,7 +34,10 @@ const dir = mkdtempSync(join(tmpdir(), "vgrad-doctest-"));
 let prepared: Prepared;
 
 beforeAll(() => {
-  prepared = prepareExamples(root, examples.filter((ex) => ex.mode !== "skip"));
+  prepared = prepareExamples(
+    root,
+    examples.filter((ex) => ex.mode !== "skip"),
+  );
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -45,9 +48,9 @@ describe("doctest", () => {
     if (ex.mode === "skip") return it.skip(`${name} (doctest: skip ${ex.reason})`);
     it(`${name}${ex.mode === "no-run" ? " (type-checked only)" : ""}`, async () => {
       const failures = [...(prepared.typeErrors.get(ex) ?? [])];
-      if (failures.length === 0 && ex.mode === "run") failures.push(...(await runModule(prepared.modules.get(ex)!, dir, `example${i}`)));
+      if (failures.length === 0 && ex.mode === "run")
+        failures.push(...(await runModule(prepared.modules.get(ex)!, dir, `example${i}`)));
       if (failures.length > 0) throw new Error(failures.join("\n"));
     });
   });
-
 });

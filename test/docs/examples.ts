@@ -131,7 +131,8 @@ function fromTsdoc(file: string, body: ExampleLine[]): Example {
 }
 
 function trimBlank(lines: ExampleLine[]): ExampleLine[] {
-  let a = 0, b = lines.length;
+  let a = 0,
+    b = lines.length;
   while (a < b && lines[a]!.text.trim() === "") a++;
   while (b > a && lines[b - 1]!.text.trim() === "") b--;
   return lines.slice(a, b);
@@ -153,8 +154,16 @@ function tsFiles(dir: string): string[] {
 
 /** Every example of the project at `root`, in a stable order. */
 export function projectExamples(root: string): Example[] {
-  const md = ["README.md", ...readdirSync(join(root, "docs")).filter((f) => f.endsWith(".md")).sort().map((f) => `docs/${f}`)];
-  const src = tsFiles(join(root, "src")).map((f) => relative(root, f)).sort();
+  const md = [
+    "README.md",
+    ...readdirSync(join(root, "docs"))
+      .filter((f) => f.endsWith(".md"))
+      .sort()
+      .map((f) => `docs/${f}`),
+  ];
+  const src = tsFiles(join(root, "src"))
+    .map((f) => relative(root, f))
+    .sort();
   return [
     ...md.flatMap((f) => markdownExamples(f, readFileSync(join(root, f), "utf8"))),
     ...src.flatMap((f) => tsdocExamples(f, readFileSync(join(root, f), "utf8"))),

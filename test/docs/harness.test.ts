@@ -47,7 +47,9 @@ describe("finding examples", () => {
   });
 
   it("refuses a marker without a reason", () => {
-    expect(() => markdownExamples("x.md", "<!-- doctest: skip -->\n```ts\n1;\n```")).toThrow("x.md:1: a doctest marker must say why");
+    expect(() => markdownExamples("x.md", "<!-- doctest: skip -->\n```ts\n1;\n```")).toThrow(
+      "x.md:1: a doctest marker must say why",
+    );
   });
 
   it("takes TSDoc examples, inline or on their own lines, up to the next tag", () => {
@@ -65,7 +67,10 @@ describe("finding examples", () => {
     const ex = tsdocExamples("src/x.ts", src);
     expect(ex.map((e) => e.lines)).toEqual([
       [{ text: "sigmoid(0); // 0.5", line: 1 }],
-      [{ text: "sum({ a: 1 });", line: 6 }, { text: "// 1", line: 7 }],
+      [
+        { text: "sum({ a: 1 });", line: 6 },
+        { text: "// 1", line: 7 },
+      ],
     ]);
   });
 });
@@ -95,9 +100,13 @@ describe("result comments", () => {
     expect(checkValue(0.30000000000000004, expectation("0.3"))).toBeUndefined();
     expect(checkValue(1 + 1e-8, expectation("1"))).toBe("expected 1, got 1.00000001 (1.00000001 is not 1)");
     expect(checkValue(NaN, expectation("NaN"))).toBeUndefined();
-    expect(checkValue(Object.assign(Object.create(null), { b: 0, a: 2 }), expectation("{ a: 2, b: 0 }"))).toBeUndefined();
+    expect(
+      checkValue(Object.assign(Object.create(null), { b: 0, a: 2 }), expectation("{ a: 2, b: 0 }")),
+    ).toBeUndefined();
     // an invented leaf is a wrong example, even though it is a zero
-    expect(checkValue({ a: { b: 1, ":number": 0 } }, expectation("{ a: { b: 1 } }"))).toMatch(/keys \[ ':number', 'b' \], not \[ 'b' \] at \.a/);
+    expect(checkValue({ a: { b: 1, ":number": 0 } }, expectation("{ a: { b: 1 } }"))).toMatch(
+      /keys \[ ':number', 'b' \], not \[ 'b' \] at \.a/,
+    );
     expect(checkValue([{ a: 2 }], expectation("[{ a: 2 }, 1]"))).toMatch(/1 elements, not 2/);
     expect(checkValue(3, expectation("[3]"))).toMatch(/not an array/);
     expect(checkValue("3", expectation("3"))).toMatch(/not a number/);
@@ -113,7 +122,9 @@ describe("result comments", () => {
   it("name an error the statement must throw, with the start of its message", () => {
     const e = expectation(" TypeError: value.a is an array; ...");
     expect(checkThrow(new TypeError("value.a is an array; a V-value is ..."), e)).toBeUndefined();
-    expect(checkThrow(new TypeError("value.a is an array, a V-value is ..."), e)).toMatch(/^expected TypeError: value.a is an array; \.\.\., got TypeError/);
+    expect(checkThrow(new TypeError("value.a is an array, a V-value is ..."), e)).toMatch(
+      /^expected TypeError: value.a is an array; \.\.\., got TypeError/,
+    );
     expect(checkThrow(new RangeError("value.a is an array; x"), e)).toMatch(/got RangeError/);
     expect(checkValue(1, e)).toBe("expected TypeError, got the value 1");
   });
@@ -133,11 +144,21 @@ describe("a wrong example fails with its file and line", () => {
   const throws = example(["const t = { a: 1 };", "get(t, 1 as unknown as string);"]);
   const noThrow = example(["get({ a: 1 }, 'a'); // TypeError: get: path keys must be strings"]);
   const printed = example(["console.log(sum({ a: 1 }), { k: 0.5 });"], "2 { k: 0.5 }");
-  const good = example(["console.log(sum({ a: 1 }), { k: 0.5 });", "sum({ a: 1, b: 2 }); // 3"], "1 { k: 0.5000000000001 }");
+  const good = example(
+    ["console.log(sum({ a: 1 }), { k: 0.5 });", "sum({ a: 1, b: 2 }); // 3"],
+    "1 { k: 0.5000000000001 }",
+  );
   const all = [wrongValue, wrongType, missing, throws, noThrow, printed, good];
   let prepared: Prepared;
   beforeAll(() => {
-    prepared = prepareExamples(root, all, new Map([["sum", "vgrad"], ["get", "vgrad"]]));
+    prepared = prepareExamples(
+      root,
+      all,
+      new Map([
+        ["sum", "vgrad"],
+        ["get", "vgrad"],
+      ]),
+    );
   });
   const run = (ex: Example, i: number) => runModule(prepared.modules.get(ex)!, dir, `harness${i}`);
 
@@ -154,7 +175,9 @@ describe("a wrong example fails with its file and line", () => {
 
   it("a throw, and a promised throw that does not come", async () => {
     expect(await run(throws, 1)).toEqual(["docs/x.md:11 threw TypeError: get: path keys must be strings, got number"]);
-    expect(await run(noThrow, 2)).toEqual(["docs/x.md:10 expected TypeError: get: path keys must be strings, but nothing was thrown"]);
+    expect(await run(noThrow, 2)).toEqual([
+      "docs/x.md:10 expected TypeError: get: path keys must be strings, but nothing was thrown",
+    ]);
   });
 
   it("printed text that differs from the Output block", async () => {

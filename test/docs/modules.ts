@@ -55,7 +55,8 @@ export function exampleModule(example: Example, importable: Importable, firstId:
   for (const s of sf.statements) {
     if (!ts.isImportDeclaration(s) || !ts.isStringLiteral(s.moduleSpecifier)) continue;
     const file = importable.entryFiles.get(s.moduleSpecifier.text);
-    if (file !== undefined) edits.push({ start: s.moduleSpecifier.getStart(sf), end: s.moduleSpecifier.end, text: JSON.stringify(file) });
+    if (file !== undefined)
+      edits.push({ start: s.moduleSpecifier.getStart(sf), end: s.moduleSpecifier.end, text: JSON.stringify(file) });
   }
   const checks = resultChecks(sf, firstId);
   const runText = applyEdits(text, [...edits, ...checks.edits]);
@@ -72,7 +73,14 @@ function autoImports(parsed: ts.SourceFile, example: Example, importable: Import
   const declared = new Set<string>();
   for (const s of parsed.statements) {
     if (ts.isVariableStatement(s)) for (const d of s.declarationList.declarations) bindingNames(d.name, declared);
-    else if ((ts.isFunctionDeclaration(s) || ts.isClassDeclaration(s) || ts.isInterfaceDeclaration(s) || ts.isTypeAliasDeclaration(s) || ts.isEnumDeclaration(s)) && s.name) {
+    else if (
+      (ts.isFunctionDeclaration(s) ||
+        ts.isClassDeclaration(s) ||
+        ts.isInterfaceDeclaration(s) ||
+        ts.isTypeAliasDeclaration(s) ||
+        ts.isEnumDeclaration(s)) &&
+      s.name
+    ) {
       declared.add(s.name.text);
     }
   }

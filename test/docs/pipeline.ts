@@ -16,7 +16,11 @@ export interface Prepared {
  * Modules and type errors of `examples`. `names` (public name -> entry point) defaults
  * to everything the entry points export.
  */
-export function prepareExamples(root: string, examples: readonly Example[], names?: ReadonlyMap<string, string>): Prepared {
+export function prepareExamples(
+  root: string,
+  examples: readonly Example[],
+  names?: ReadonlyMap<string, string>,
+): Prepared {
   const pub = names === undefined ? publicNames(root) : { names, program: undefined };
   const importable = {
     names: pub.names,
@@ -31,7 +35,10 @@ export function prepareExamples(root: string, examples: readonly Example[], name
     modules.set(ex, m);
   }
   // virtual files beside the tests, so that module resolution works as for a test file
-  const virtual = examples.map((ex, i) => ({ path: join(root, "test/docs/.examples", `example${i}.ts`), text: modules.get(ex)!.text }));
+  const virtual = examples.map((ex, i) => ({
+    path: join(root, "test/docs/.examples", `example${i}.ts`),
+    text: modules.get(ex)!.text,
+  }));
   const program = createProgram(root, virtual, pub.program);
   const byPath = new Map(virtual.map((v, i) => [v.path, examples[i]!] as const));
   const typeErrors = new Map<Example, string[]>();

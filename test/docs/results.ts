@@ -21,8 +21,7 @@ import { inspect } from "node:util";
 import ts from "typescript";
 
 export type Expectation =
-  | { kind: "value"; text: string; value: unknown }
-  | { kind: "throws"; text: string; name: string; message: string };
+  { kind: "value"; text: string; value: unknown } | { kind: "throws"; text: string; name: string; message: string };
 
 /** A number written with limited precision: it stands for any x within `tolerance`. */
 export class Approx {
@@ -48,7 +47,8 @@ export function parseLiteral(text: string, approx = false): { value: unknown } |
   const sf = ts.createSourceFile("literal.ts", `(${text}\n)`, ts.ScriptTarget.ES2022, true);
   const parseErrors = (sf as unknown as { parseDiagnostics: readonly ts.Diagnostic[] }).parseDiagnostics;
   const stmt = sf.statements[0];
-  if (parseErrors.length > 0 || sf.statements.length !== 1 || !stmt || !ts.isExpressionStatement(stmt)) return undefined;
+  if (parseErrors.length > 0 || sf.statements.length !== 1 || !stmt || !ts.isExpressionStatement(stmt))
+    return undefined;
   const NOT = Symbol("not a literal");
   const value = (n: ts.Expression): unknown => {
     if (ts.isParenthesizedExpression(n)) return value(n.expression);
@@ -63,7 +63,10 @@ export function parseLiteral(text: string, approx = false): { value: unknown } |
       if (n.text === "undefined") return undefined;
       return NOT;
     }
-    if (ts.isPrefixUnaryExpression(n) && (n.operator === ts.SyntaxKind.MinusToken || n.operator === ts.SyntaxKind.PlusToken)) {
+    if (
+      ts.isPrefixUnaryExpression(n) &&
+      (n.operator === ts.SyntaxKind.MinusToken || n.operator === ts.SyntaxKind.PlusToken)
+    ) {
       const v = value(n.operand);
       const sign = n.operator === ts.SyntaxKind.MinusToken ? -1 : 1;
       if (v instanceof Approx) return new Approx(sign * v.value, v.tolerance);
@@ -123,13 +126,17 @@ export function difference(actual: unknown, expected: unknown, path = ""): strin
   const at = path === "" ? "" : ` at ${path}`;
   if (expected instanceof Approx) {
     if (typeof actual !== "number") return `not a number${at}`;
-    return Math.abs(actual - expected.value) <= expected.tolerance * (1 + 1e-12) ? undefined : `${actual} does not round to ${expected.value}${at}`;
+    return Math.abs(actual - expected.value) <= expected.tolerance * (1 + 1e-12)
+      ? undefined
+      : `${actual} does not round to ${expected.value}${at}`;
   }
   if (typeof expected === "number") {
     if (typeof actual !== "number") return `not a number${at}`;
     if (Object.is(actual, expected) || actual === expected) return undefined;
     const close = Math.abs(actual - expected) <= REL * Math.max(Math.abs(actual), Math.abs(expected));
-    return Number.isFinite(actual) && Number.isFinite(expected) && close ? undefined : `${actual} is not ${expected}${at}`;
+    return Number.isFinite(actual) && Number.isFinite(expected) && close
+      ? undefined
+      : `${actual} is not ${expected}${at}`;
   }
   if (Array.isArray(expected)) {
     if (!Array.isArray(actual)) return `not an array${at}`;
@@ -146,7 +153,11 @@ export function difference(actual: unknown, expected: unknown, path = ""): strin
     const got = Object.keys(actual).sort();
     if (want.join("\u0000") !== got.join("\u0000")) return `keys ${show(got)}, not ${show(want)}${at}`;
     for (const k of want) {
-      const d = difference((actual as Record<string, unknown>)[k], (expected as Record<string, unknown>)[k], `${path}.${k}`);
+      const d = difference(
+        (actual as Record<string, unknown>)[k],
+        (expected as Record<string, unknown>)[k],
+        `${path}.${k}`,
+      );
       if (d) return d;
     }
     return undefined;
@@ -186,7 +197,10 @@ export interface Edit {
  * (`__doctest.value(expr, id)`, `await __doctest.throws(async () => { expr; }, id)`),
  * and the expectations by id (ids start at `firstId`). Lines do not move.
  */
-export function resultChecks(sf: ts.SourceFile, firstId: number): { edits: Edit[]; expectations: Expectation[]; lines: number[] } {
+export function resultChecks(
+  sf: ts.SourceFile,
+  firstId: number,
+): { edits: Edit[]; expectations: Expectation[]; lines: number[] } {
   const text = sf.text;
   const edits: Edit[] = [];
   const expectations: Expectation[] = [];
@@ -221,9 +235,17 @@ export function resultChecks(sf: ts.SourceFile, firstId: number): { edits: Edit[
 }
 
 /** The comment after a statement ending at `end`: on its line, or alone on the next. */
-function resultComment(text: string, end: number, lineStarts: readonly number[], sf: ts.SourceFile): string | undefined {
+function resultComment(
+  text: string,
+  end: number,
+  lineStarts: readonly number[],
+  sf: ts.SourceFile,
+): string | undefined {
   const trailing = ts.getTrailingCommentRanges(text, end)?.[0];
-  if (trailing) return trailing.kind === ts.SyntaxKind.SingleLineCommentTrivia ? text.slice(trailing.pos + 2, trailing.end) : undefined;
+  if (trailing)
+    return trailing.kind === ts.SyntaxKind.SingleLineCommentTrivia
+      ? text.slice(trailing.pos + 2, trailing.end)
+      : undefined;
   const line = sf.getLineAndCharacterOfPosition(end).line;
   if (text.slice(end, lineStarts[line + 1] ?? text.length).trim() !== "") return undefined;
   const next = lineText(text, lineStarts, line + 1);
@@ -240,6 +262,7 @@ function lineText(text: string, lineStarts: readonly number[], line: number): st
 
 export function applyEdits(text: string, edits: readonly Edit[]): string {
   let out = text;
-  for (const e of [...edits].sort((a, b) => b.start - a.start || b.end - a.end)) out = out.slice(0, e.start) + e.text + out.slice(e.end);
+  for (const e of [...edits].sort((a, b) => b.start - a.start || b.end - a.end))
+    out = out.slice(0, e.start) + e.text + out.slice(e.end);
   return out;
 }

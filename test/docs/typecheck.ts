@@ -50,7 +50,9 @@ export function createProgram(root: string, modules: readonly VirtualModule[], o
   host.readFile = (f) => virtual.get(f) ?? readFile.call(host, f);
   host.getSourceFile = (f, language, onError, create) => {
     const text = virtual.get(f);
-    return text !== undefined ? ts.createSourceFile(f, text, language, true) : getSourceFile.call(host, f, language, onError, create);
+    return text !== undefined
+      ? ts.createSourceFile(f, text, language, true)
+      : getSourceFile.call(host, f, language, onError, create);
   };
   const roots = modules.length > 0 ? modules.map((m) => m.path) : ENTRY_POINTS.map(([, f]) => join(root, f));
   return ts.createProgram({ rootNames: roots, options, host, ...(old ? { oldProgram: old } : {}) });

@@ -44,7 +44,9 @@ describe("the value check", () => {
   it("sees a traced value that differs from the plain one", () => {
     const p = program("exp");
     const traced = (v: V.VValue) => V.primal(v) !== v;
-    const be = planted((b) => ({ unary: { ...b.unary, exp: (v) => (traced(v) ? V.scale(1 + 1e-9, V.exp(v)) : V.exp(v)) } }));
+    const be = planted((b) => ({
+      unary: { ...b.unary, exp: (v) => (traced(v) ? V.scale(1 + 1e-9, V.exp(v)) : V.exp(v)) },
+    }));
     expect(checkValues([{ a: 0.5 }], p, be)).toMatch(/r1 \(traced\)/);
   });
 });
@@ -52,10 +54,16 @@ describe("the value check", () => {
 describe("the gradient check", () => {
   it("sees a wrong derivative", () => {
     const p = program("tanh");
-    const badTanh = V.defineOp("tanh", (x: V.VValue) => V.tanh(x), (g, _ans, x) => [V.mul(g, x)]);
+    const badTanh = V.defineOp(
+      "tanh",
+      (x: V.VValue) => V.tanh(x),
+      (g, _ans, x) => [V.mul(g, x)],
+    );
     const be = planted((b) => ({ unary: { ...b.unary, tanh: badTanh } }));
     expect(checkGradient([{ a: 0.7 }], p)).toBeNull();
-    expect(checkGradient([{ a: 0.7 }], p, be)).toMatch(/gradient\[0\] at \["a"\]: 0\.7, finite differences of the model 0\.63/);
+    expect(checkGradient([{ a: 0.7 }], p, be)).toMatch(
+      /gradient\[0\] at \["a"\]: 0\.7, finite differences of the model 0\.63/,
+    );
   });
 
   it("skips kinks, where finite differences cannot judge", () => {

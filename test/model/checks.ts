@@ -43,8 +43,15 @@ function fail(what: string, steps: readonly Step[], inputs: readonly V.VValue[])
  * Every register of the program, plain and traced, against the model. `be` is vgrad
  * (another backend only to show that the check can fail).
  */
-export function checkValues(inputs: readonly V.VValue[], program: Program, be: Backend<V.VValue> = vgradBackend): Verdict {
-  const steps = resolve(program, inputs.map((v) => typeof v === "number"));
+export function checkValues(
+  inputs: readonly V.VValue[],
+  program: Program,
+  be: Backend<V.VValue> = vgradBackend,
+): Verdict {
+  const steps = resolve(
+    program,
+    inputs.map((v) => typeof v === "number"),
+  );
   const expected = runModel(steps, modelOf(inputs));
   if (expected === undefined) return "skip";
   const n = inputs.length;
@@ -56,17 +63,21 @@ export function checkValues(inputs: readonly V.VValue[], program: Program, be: B
   }
   for (let r = n; r < plain.length; r++) {
     const d = disagreement(plain[r], expected[r]!);
-    if (d !== null) return fail(`r${r} (plain) = ${show(plain[r])}; model ${M.render(expected[r]!)}: ${d}`, steps, inputs);
+    if (d !== null)
+      return fail(`r${r} (plain) = ${show(plain[r])}; model ${M.render(expected[r]!)}: ${d}`, steps, inputs);
   }
   // traced: the registers returned as an object literal of tracked values
   let traced: V.VValue;
   try {
-    traced = V.pullback((...xs: V.VValue[]) => {
-      const regs = run(be, steps, xs);
-      const out: Record<string, V.VValue> = {};
-      for (let r = n; r < regs.length; r++) out[`r${r}`] = regs[r]!;
-      return out as V.VValue;
-    }, ...inputs).value;
+    traced = V.pullback(
+      (...xs: V.VValue[]) => {
+        const regs = run(be, steps, xs);
+        const out: Record<string, V.VValue> = {};
+        for (let r = n; r < regs.length; r++) out[`r${r}`] = regs[r]!;
+        return out as V.VValue;
+      },
+      ...inputs,
+    ).value;
   } catch (e) {
     return fail(`traced run throws: ${message(e)}`, steps, inputs);
   }
@@ -99,7 +110,10 @@ export function checkGradient(
   be: Backend<V.VValue> = vgradBackend,
   tolerance: (e: FdError) => number = fdTolerance,
 ): Verdict {
-  const steps = resolve(program, inputs.map((v) => typeof v === "number"));
+  const steps = resolve(
+    program,
+    inputs.map((v) => typeof v === "number"),
+  );
   const base = modelOf(inputs);
   const watch = M.newWatch();
   const regs = runModel(steps, base, watch);
@@ -127,7 +141,8 @@ export function checkGradient(
       return fail(message(e), steps, inputs);
     }
     const outside = [...g.leaves.keys()].filter((k) => !base[i]!.leaves.has(k));
-    if (outside.length > 0) return fail(`gradient[${i}] has leaves the input lacks: ${outside.join(" ")}`, steps, inputs);
+    if (outside.length > 0)
+      return fail(`gradient[${i}] has leaves the input lacks: ${outside.join(" ")}`, steps, inputs);
     for (const [k, l] of base[i]!.leaves) {
       const at = (x: number) => f(base.map((v, j) => (j === i ? M.withLeaf(v, k, x) : v)));
       const fd = (at(l.x + H) - at(l.x - H)) / (2 * H);

@@ -15,7 +15,9 @@ function expectModel(result: M.MValue, expected: unknown): void {
   expect([...result.leaves.keys()].sort()).toEqual([...e.leaves.keys()].sort());
   for (const [k, l] of e.leaves) {
     const x = result.leaves.get(k)!.x;
-    expect(Math.abs(x - l.x) <= 1e-15 * Math.max(1, Math.abs(l.x)) || Object.is(x, l.x), `${k}: ${x} vs ${l.x}`).toBe(true);
+    expect(Math.abs(x - l.x) <= 1e-15 * Math.max(1, Math.abs(l.x)) || Object.is(x, l.x), `${k}: ${x} vs ${l.x}`).toBe(
+      true,
+    );
   }
 }
 
@@ -123,7 +125,13 @@ describe("documented examples", () => {
   });
 
   it("object literals: a computed '__proto__' key is data", () => {
-    expectModel(M.literal([["__proto__", m(1)], ["x", m({ ":number": 2 })]]), JSON.parse('{"__proto__": 1, "x": 2}'));
+    expectModel(
+      M.literal([
+        ["__proto__", m(1)],
+        ["x", m({ ":number": 2 })],
+      ]),
+      JSON.parse('{"__proto__": 1, "x": 2}'),
+    );
     expectModel(M.get(M.literal([["k", m({})]]), ["k"]), {});
   });
 });

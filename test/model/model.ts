@@ -323,8 +323,7 @@ export function abs(v: MValue, watch?: Watch): MValue {
   });
 }
 
-export const square = (v: MValue): MValue =>
-  each(v, (l) => ({ ...product(l, l), exact: l.exact }));
+export const square = (v: MValue): MValue => each(v, (l) => ({ ...product(l, l), exact: l.exact }));
 
 export function sqrt(v: MValue, watch?: Watch): MValue {
   return each(v, (l) => {
@@ -417,7 +416,9 @@ export function get(v: MValue, q: Path): MValue {
   const maybe = v.hollow.map(normalise).filter((h) => isPrefix(base, h));
   if (out.size === 0 && maybe.length === 0) return constant(0);
   if (out.size === 0) {
-    throw new AmbiguousStructure(`get(…, ${q.map((k) => JSON.stringify(k)).join(", ")}): {} or 0, by undocumented structure`);
+    throw new AmbiguousStructure(
+      `get(…, ${q.map((k) => JSON.stringify(k)).join(", ")}): {} or 0, by undocumented structure`,
+    );
   }
   return make(out, [...under, ...maybe.map((h) => h.slice(base.length))], false);
 }

@@ -150,7 +150,12 @@ export function resolve(program: Program, numeric: readonly boolean[]): Step[] {
   for (const ins of program.instrs) {
     const base = { op: ins.op, lo: Math.min(ins.lo, ins.hi), hi: Math.max(ins.lo, ins.hi), keys: ins.keys };
     switch (ins.op) {
-      case "add": case "sub": case "mul": case "max": case "min": case "dot":
+      case "add":
+      case "sub":
+      case "mul":
+      case "max":
+      case "min":
+      case "dot":
         push({ ...base, args: [reg(ins.a), reg(ins.b)] });
         break;
       case "scale":
@@ -187,17 +192,35 @@ export function run<T>(be: Backend<T>, steps: readonly Step[], inputs: readonly 
     const [x, y] = args as [T, T];
     let r: T;
     switch (s.op) {
-      case "add": case "sub": case "mul": case "max": case "min": case "dot":
+      case "add":
+      case "sub":
+      case "mul":
+      case "max":
+      case "min":
+      case "dot":
         r = be.binary[s.op](x, y);
         break;
-      case "sum": case "l1Norm": case "l2Norm": case "maxNorm":
+      case "sum":
+      case "l1Norm":
+      case "l2Norm":
+      case "maxNorm":
         r = be.reduce[s.op](x);
         break;
-      case "scale": r = be.scale(x, y); break;
-      case "div": r = be.div(x, y); break;
-      case "clip": r = be.clip(x, s.lo, s.hi); break;
-      case "get": r = be.get(x, s.keys); break;
-      case "literal": r = be.literal(s.keys.map((k, i) => [k, args[i]!])); break;
+      case "scale":
+        r = be.scale(x, y);
+        break;
+      case "div":
+        r = be.div(x, y);
+        break;
+      case "clip":
+        r = be.clip(x, s.lo, s.hi);
+        break;
+      case "get":
+        r = be.get(x, s.keys);
+        break;
+      case "literal":
+        r = be.literal(s.keys.map((k, i) => [k, args[i]!]));
+        break;
       case "linearCombination": {
         const n = args.length / 2;
         r = be.linearCombination(args.slice(0, n), args.slice(n));
@@ -220,15 +243,22 @@ export function renderProgram(steps: readonly Step[], inputs: readonly V.VValue[
     const a = s.args.map(o);
     let e: string;
     switch (s.op) {
-      case "clip": e = `clip(${a[0]}, ${s.lo}, ${s.hi})`; break;
-      case "get": e = `get(${a[0]}, ${s.keys.map(str).join(", ")})`; break;
-      case "literal": e = `{ ${s.keys.map((k, i) => `[${str(k)}]: ${a[i]}`).join(", ")} }`; break;
+      case "clip":
+        e = `clip(${a[0]}, ${s.lo}, ${s.hi})`;
+        break;
+      case "get":
+        e = `get(${a[0]}, ${s.keys.map(str).join(", ")})`;
+        break;
+      case "literal":
+        e = `{ ${s.keys.map((k, i) => `[${str(k)}]: ${a[i]}`).join(", ")} }`;
+        break;
       case "linearCombination": {
         const n = a.length / 2;
         e = `linearCombination([${a.slice(0, n).join(", ")}], [${a.slice(n).join(", ")}])`;
         break;
       }
-      default: e = `${s.op}(${a.join(", ")})`;
+      default:
+        e = `${s.op}(${a.join(", ")})`;
     }
     lines.push(`const r${inputs.length + j} = ${e};`);
   });
@@ -237,8 +267,9 @@ export function renderProgram(steps: readonly Step[], inputs: readonly V.VValue[
 
 /** A V-value as JSON, with non-finite numbers written out (JSON would print null). */
 export function show(v: unknown): string {
-  return JSON.stringify(v, (_k, x: unknown) => (typeof x === "number" && !Number.isFinite(x) ? `\u0000${x}` : x))
-    .replace(/"\\u0000([^"]*)"/g, "$1");
+  return JSON.stringify(v, (_k, x: unknown) =>
+    typeof x === "number" && !Number.isFinite(x) ? `\u0000${x}` : x,
+  ).replace(/"\\u0000([^"]*)"/g, "$1");
 }
 
 // ---------------------------------------------------------------------------------

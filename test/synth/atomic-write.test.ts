@@ -1,10 +1,26 @@
 /** Atomic writes replace only regular files; temporary files are recognizable and cleaned up. */
 import { spawnSync } from "node:child_process";
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { checkWritableFile, makeDirectory, NotAFileError, removeStaleTempFiles, writeFileAtomic } from "../../src/synth/index.js";
+import {
+  checkWritableFile,
+  makeDirectory,
+  NotAFileError,
+  removeStaleTempFiles,
+  writeFileAtomic,
+} from "../../src/synth/index.js";
 
 const work = mkdtempSync(join(tmpdir(), "vgrad-atomic-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -36,7 +52,9 @@ describe("writeFileAtomic", () => {
     writeFileSync(join(d, "real.json"), "real");
     symlinkSync(join(d, "real.json"), join(d, "link.json"));
     expect(() => writeFileAtomic(join(d, "dir"), "x")).toThrow(NotAFileError);
-    expect(() => writeFileAtomic(join(d, "dir"), "x")).toThrow(/dir is a folder, not a regular file; refusing to replace it$/);
+    expect(() => writeFileAtomic(join(d, "dir"), "x")).toThrow(
+      /dir is a folder, not a regular file; refusing to replace it$/,
+    );
     expect(() => writeFileAtomic(join(d, "link.json"), "x")).toThrow(/is a symbolic link, not a regular file/);
     expect(lstatSync(join(d, "dir")).isDirectory()).toBe(true);
     expect(lstatSync(join(d, "link.json")).isSymbolicLink()).toBe(true);
@@ -45,7 +63,9 @@ describe("writeFileAtomic", () => {
       expect(() => writeFileAtomic(join(d, "pipe"), "x")).toThrow(/pipe is a named pipe, not a regular file/);
       expect(lstatSync(join(d, "pipe")).isFIFO()).toBe(true);
     }
-    expect(readdirSync(d).sort()).toEqual(["dir", "link.json", "real.json", ...(existsSync(join(d, "pipe")) ? ["pipe"] : [])].sort());
+    expect(readdirSync(d).sort()).toEqual(
+      ["dir", "link.json", "real.json", ...(existsSync(join(d, "pipe")) ? ["pipe"] : [])].sort(),
+    );
   });
 });
 
@@ -82,9 +102,13 @@ describe("makeDirectory", () => {
     expect(() => makeDirectory(join(work, "file", "x", "y"))).toThrow(/file is not a folder$/);
   });
 
-  it.runIf(existsSync("/proc/self"))("fails at once under /proc (Node's recursive mkdir loops there)", { timeout: 5000 }, () => {
-    expect(() => makeDirectory("/proc/vgrad-test/x")).toThrow(/ENOENT/);
-  });
+  it.runIf(existsSync("/proc/self"))(
+    "fails at once under /proc (Node's recursive mkdir loops there)",
+    { timeout: 5000 },
+    () => {
+      expect(() => makeDirectory("/proc/vgrad-test/x")).toThrow(/ENOENT/);
+    },
+  );
 });
 
 describe("checkWritableFile", () => {

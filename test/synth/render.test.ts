@@ -63,7 +63,7 @@ const svgTexts = (svg: string): string[] =>
 /** The width and height of an SVG's root element, in pt (Graphviz's unit; 1 pt = 4/3 px). */
 function svgSizePt(svg: string): { width: number; height: number } {
   const m = /<svg\b[^>]*?\swidth="([\d.]+)pt"[^>]*?\sheight="([\d.]+)pt"/.exec(svg);
-  expect(m, "an <svg width=\"...pt\" height=\"...pt\">").not.toBeNull();
+  expect(m, 'an <svg width="...pt" height="...pt">').not.toBeNull();
   return { width: Number(m![1]), height: Number(m![2]) };
 }
 
@@ -169,7 +169,9 @@ describe("networkToDot", () => {
     const width = (e: { attrs: string }): number => Number(/penwidth=([\d.]+)/.exec(e.attrs)![1]);
     const widest = softEdges.reduce((a, b) => (width(b) > width(a) ? b : a));
     expect(widest.source).toBe("eos");
-    expect(width(widest)).toBeGreaterThan(width(byKey.get(key({ target: "compare-3-1", targetField: "dict-1", source: "norm-2-1", sourceField: "norm" }))!));
+    expect(width(widest)).toBeGreaterThan(
+      width(byKey.get(key({ target: "compare-3-1", targetField: "dict-1", source: "norm-2-1", sourceField: "norm" }))!),
+    );
   });
 
   it("draws hard links dashed grey, and only those that reach the drawn network", () => {
@@ -191,8 +193,18 @@ describe("networkToDot", () => {
     const names = [...readDotNodes(dot).values()].map((n) => n.name).sort();
     expect(names).toEqual(
       [
-        "accum-1-2", "compare-1-2", "compare-3-1", "compare-4-2", "compare-5-1", "const_1",
-        "dot-2-2", "eos", "input", "norm-2-1", "output", "timer",
+        "accum-1-2",
+        "compare-1-2",
+        "compare-3-1",
+        "compare-4-2",
+        "compare-5-1",
+        "const_1",
+        "dot-2-2",
+        "eos",
+        "input",
+        "norm-2-1",
+        "output",
+        "timer",
       ].sort(),
     );
     // Accumulators that no soft link touches are not drawn for their lone self-loop.
@@ -210,7 +222,12 @@ describe("networkToDot", () => {
     const nameOf = (id: string): string => nodes.get(id)!.name;
     const groups = [...dot.matchAll(/\{ rank=(same|max); ([^}]*) \}/g)].map((m) => ({
       rank: m[1],
-      names: m[2]!.split(";").map((s) => s.trim()).filter(Boolean).map(nameOf).sort(),
+      names: m[2]!
+        .split(";")
+        .map((s) => s.trim())
+        .filter(Boolean)
+        .map(nameOf)
+        .sort(),
     }));
     expect(groups.map((g) => g.names)).toEqual([
       ["timer"],
@@ -229,15 +246,32 @@ describe("networkToDot", () => {
 
   it("escapes hostile names: they only ever appear entity-escaped inside HTML-like labels", () => {
     const hostile = [
-      'q"uote', "<tag>", "{rec|ord}", "back\\", "\\N\\G\\E", "amp&amp;", "new\nline", "", " ",
-      "]]>", "--", "port:e", "é😀", "__proto__", "constructor", "tab\there", "\u0001",
+      'q"uote',
+      "<tag>",
+      "{rec|ord}",
+      "back\\",
+      "\\N\\G\\E",
+      "amp&amp;",
+      "new\nline",
+      "",
+      " ",
+      "]]>",
+      "--",
+      "port:e",
+      "é😀",
+      "__proto__",
+      "constructor",
+      "tab\there",
+      "\u0001",
     ];
     // Object.fromEntries makes "__proto__" an own key (as JSON.parse does when a matrix
     // is read from a file) instead of touching Object.prototype.
     const softMatrix: NetworkMatrix = Object.fromEntries(
       hostile.map((name, i) => [
         hostile[(i + 1) % hostile.length]!,
-        Object.fromEntries([[`in<${name}`, Object.fromEntries([[name, Object.fromEntries([[`${name}>out`, i + 1]])]])]]),
+        Object.fromEntries([
+          [`in<${name}`, Object.fromEntries([[name, Object.fromEntries([[`${name}>out`, i + 1]])]])],
+        ]),
       ]),
     );
     expect(Object.hasOwn(softMatrix, "__proto__")).toBe(true);
@@ -269,13 +303,24 @@ describe("renderNetworkSvg", () => {
     expectWellFormedSvg(svg);
     const texts = svgTexts(svg);
     for (const name of [
-      "timer", "input", "eos", "const_1", "accum-1-2", "norm-2-1", "dot-2-2",
-      "compare-1-2", "compare-3-1", "compare-4-2", "compare-5-1", "output",
+      "timer",
+      "input",
+      "eos",
+      "const_1",
+      "accum-1-2",
+      "norm-2-1",
+      "dot-2-2",
+      "compare-1-2",
+      "compare-3-1",
+      "compare-4-2",
+      "compare-5-1",
+      "output",
     ]) {
       expect(texts).toContain(name);
       expect(svg).toContain(`>${name}</text>`); // greppable as is, no "&#45;"
     }
-    for (const field of ["dict-1", "dict-2", "dict", "norm", "dot", "true", "false", "char", "const_1"]) expect(texts).toContain(field);
+    for (const field of ["dict-1", "dict-2", "dict", "norm", "dot", "true", "false", "char", "const_1"])
+      expect(texts).toContain(field);
     for (const l of flatten(sparse20)) expect(texts).toContain(formatWeight(l.weight));
     expect(texts).toContain("Synthesized network");
     expect(texts.filter((t) => t === "hard")).toHaveLength(3);
@@ -312,9 +357,11 @@ describe("renderNetworkSvg", () => {
     // The sparse 2022 networks (19 to 27 weights over all 5 layers) and the 27-weight
     // network of the default `npm run synth`.
     const networks: Array<[string, NetworkMatrix]> = [
-      ...["sparse18-after-100-steps-matrix.json", "sparse19-after-500-steps-matrix.json", "sparse20-after-100-steps-matrix.json"].map(
-        (f): [string, NetworkMatrix] => [f, JSON.parse(fixture(f))],
-      ),
+      ...[
+        "sparse18-after-100-steps-matrix.json",
+        "sparse19-after-500-steps-matrix.json",
+        "sparse20-after-100-steps-matrix.json",
+      ].map((f): [string, NetworkMatrix] => [f, JSON.parse(fixture(f))]),
       ["default run", JSON.parse(readFileSync(new URL("./default-run-network.json", import.meta.url), "utf8"))],
     ];
     for (const [name, soft] of networks) {
@@ -397,7 +444,9 @@ describe("renderTrainingSvg", () => {
     expect(svg.length).toBeLessThan(150_000);
 
     // What is drawn is a subset of the records, and holds the extremes of each series.
-    const spec = trainingSpec(history) as unknown as { vconcat: Array<{ layer: Array<{ data?: { values: Array<Record<string, number | string>> } }> }> };
+    const spec = trainingSpec(history) as unknown as {
+      vconcat: Array<{ layer: Array<{ data?: { values: Array<Record<string, number | string>> } }> }>;
+    };
     const drawn = spec.vconcat[0]!.layer.at(-1)!.data!.values as Array<{ step: number; series: string; value: number }>;
     const prereg = drawn.filter((v) => v.series.startsWith("prereg"));
     expect(prereg.length).toBeLessThan(history.length / 4);
@@ -408,11 +457,16 @@ describe("renderTrainingSvg", () => {
     // Every stage's first step (the jump after a cut) is a local maximum that stays.
     for (let i = 1; i < history.length; i++) {
       if (history[i]!.stage !== history[i - 1]!.stage && history[i]!.stage > 0) {
-        expect(prereg.some((v) => v.step === history[i]!.step), `step ${history[i]!.step}`).toBe(true);
+        expect(
+          prereg.some((v) => v.step === history[i]!.step),
+          `step ${history[i]!.step}`,
+        ).toBe(true);
       }
     }
     // The count is a step line: every change of it is drawn at the step where it happens.
-    const counts = spec.vconcat[1]!.layer.find((l) => l.data?.values[0]?.weights !== undefined && l.data.values.length > 1)!.data!.values;
+    const counts = spec.vconcat[1]!.layer.find(
+      (l) => l.data?.values[0]?.weights !== undefined && l.data.values.length > 1,
+    )!.data!.values;
     for (let i = 1; i < history.length; i++) {
       if (history[i]!.weights !== history[i - 1]!.weights) {
         expect(counts).toContainEqual({ step: history[i]!.step, weights: history[i]!.weights });
@@ -452,7 +506,10 @@ describe("renderTrainingSvg", () => {
       { step: 3, stage: 1, prereg: -1, loss: Number.NaN, weights: 0 },
       { step: 4, stage: 1, prereg: 0.5, loss: Number.POSITIVE_INFINITY, weights: 0 },
     ];
-    const spec = trainingSpec(history) as unknown as { title: { subtitle: string }; vconcat: Array<{ layer: Array<{ data: { values: Array<{ series?: string; value?: number }> } }> }> };
+    const spec = trainingSpec(history) as unknown as {
+      title: { subtitle: string };
+      vconcat: Array<{ layer: Array<{ data: { values: Array<{ series?: string; value?: number }> } }> }>;
+    };
     const lossData = spec.vconcat[0]!.layer.at(-1)!.data.values;
     expect(lossData.filter((v) => v.series?.startsWith("prereg")).map((v) => v.value)).toEqual([2, 0.001, 0.001, 0.5]);
     expect(lossData.filter((v) => v.series?.startsWith("total loss")).map((v) => v.value)).toEqual([3, 0.01]);

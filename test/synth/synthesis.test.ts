@@ -5,7 +5,14 @@ import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { countLinks, layeredNetwork, linksOf, matrixFromLinks } from "../../src/dmm/index.js";
 import {
-  decodeCheckpoint, defaultConfig, encodeCheckpoint, pruneLeastSalient, pruneSmallest, startSynthesis, synthesize, type SynthConfig,
+  decodeCheckpoint,
+  defaultConfig,
+  encodeCheckpoint,
+  pruneLeastSalient,
+  pruneSmallest,
+  startSynthesis,
+  synthesize,
+  type SynthConfig,
 } from "../../src/synth/index.js";
 
 const root = resolve(__dirname, "../..");
@@ -13,11 +20,29 @@ const work = mkdtempSync(join(tmpdir(), "vgrad-synth-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** A small configuration that runs in seconds: 1 layer × 1 of each type (40 soft weights). */
-const SMALL = ["--layers", "1", "--per-type", "1", "--base-steps", "40", "--stage-steps", "8", "--final-steps", "6", "--target-weights", "6", "--quiet"];
+const SMALL = [
+  "--layers",
+  "1",
+  "--per-type",
+  "1",
+  "--base-steps",
+  "40",
+  "--stage-steps",
+  "8",
+  "--final-steps",
+  "6",
+  "--target-weights",
+  "6",
+  "--quiet",
+];
 const smallConfig = (o: Partial<SynthConfig> = {}): SynthConfig =>
   defaultConfig({
     network: { layers: 1, perType: 1, types: ["accum", "norm", "dot", "compare"] },
-    baseSteps: 40, stageSteps: 8, finalSteps: 6, targetWeights: 6, ...o,
+    baseSteps: 40,
+    stageSteps: 8,
+    finalSteps: 6,
+    targetWeights: 6,
+    ...o,
   });
 
 function cli(args: string[]) {
@@ -33,7 +58,8 @@ describe("synthesis state machine", () => {
     expect(s.stages.length).toBeGreaterThan(0);
     for (const r of s.stages) {
       expect(r.weightsAfter).toBe(r.weightsBefore - r.cut);
-      if (r.accepted) expect(r.preregAfter).toBeLessThanOrEqual(Math.max(s.config.acceptLoss, s.config.jumpFactor * r.preregBefore));
+      if (r.accepted)
+        expect(r.preregAfter).toBeLessThanOrEqual(Math.max(s.config.acceptLoss, s.config.jumpFactor * r.preregBefore));
     }
     // the history counts every step once, numbered from 1
     expect(s.history.map((h) => h.step)).toEqual(Array.from({ length: s.totalSteps }, (_, i) => i + 1));
@@ -57,7 +83,9 @@ describe("synthesis state machine", () => {
 
   it("backs off when a cut makes the loss jump, and stops when even one weight cannot go", async () => {
     // acceptLoss 0 and jumpFactor 1: only cuts that do not raise the loss are kept
-    const s = await synthesize(startSynthesis(smallConfig({ seed: 5, acceptLoss: 0, jumpFactor: 1, targetWeights: 1 })));
+    const s = await synthesize(
+      startSynthesis(smallConfig({ seed: 5, acceptLoss: 0, jumpFactor: 1, targetWeights: 1 })),
+    );
     expect(s.phase).toBe("done");
     expect(s.stages.some((r) => !r.accepted)).toBe(true);
     const last = s.stages[s.stages.length - 1]!;
@@ -88,22 +116,27 @@ describe("synthesis state machine", () => {
 
 describe("vgrad synth (CLI)", () => {
   it("twice with --seed 7 gives byte-identical network.json, and writes the four files", () => {
-    const a = join(work, "a"), b = join(work, "b");
+    const a = join(work, "a"),
+      b = join(work, "b");
     for (const out of [a, b]) {
       const r = cli(["synth", "--out", out, "--seed", "7", ...SMALL]);
       expect(r.status, r.stderr).toBe(0);
     }
-    for (const f of ["network.json", "report.md", "network.svg", "training.svg"]) expect(existsSync(join(a, f))).toBe(true);
+    for (const f of ["network.json", "report.md", "network.svg", "training.svg"])
+      expect(existsSync(join(a, f))).toBe(true);
     expect(readFileSync(join(a, "network.json"), "utf8")).toBe(readFileSync(join(b, "network.json"), "utf8"));
     expect(readFileSync(join(a, "network.svg"), "utf8")).toMatch(/<svg/);
     expect(readFileSync(join(a, "report.md"), "utf8")).toMatch(/## Generalization[\s\S]*tets\. str\.ingtb str\.ingtb/);
   });
 
   it("interrupted with SIGINT and resumed with --resume gives the same network.json", async () => {
-    const ref = join(work, "ref"), cut = join(work, "cut");
+    const ref = join(work, "ref"),
+      cut = join(work, "cut");
     const args = ["--seed", "11", ...SMALL, "--base-steps", "120"];
     expect(cli(["synth", "--out", ref, ...args]).status).toBe(0);
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "synth", "--out", cut, ...args], { cwd: root });
+    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "synth", "--out", cut, ...args], {
+      cwd: root,
+    });
     let stderr = "";
     child.stderr.on("data", (d) => (stderr += d));
     // interrupt once the first checkpoint exists
