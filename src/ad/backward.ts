@@ -11,7 +11,7 @@ import { NUMBER_KEY } from "../vvalue/types.js";
 import { SparseCotangent } from "./cotangent.js";
 import { holdsTracked, type Cotangent } from "./primitive.js";
 import { addVal } from "./structural.js";
-import type { Tracked, Val } from "./tracked.js";
+import { type Tracked, type Val, TRACE, INDEX, PARENTS, VJP } from "./tracked.js";
 
 /** Whether a cotangent holds tracked values (sparse forms never do: rules build them from plain values). */
 function trackedCotangent(g: Cotangent): boolean {
@@ -25,11 +25,11 @@ function dense(g: Cotangent): Val {
 
 /** Cotangents of every tape entry up to `output`, seeded with `seed` at the output. */
 export function backward(output: Tracked, seed: Val): Array<Val | undefined> {
-  const tape = output.trace.tape;
-  const n = output.index + 1;
+  const tape = output[TRACE].tape;
+  const n = output[INDEX] + 1;
   const cts: Array<Cotangent | undefined> = new Array(n);
   const owned = new Uint8Array(n);
-  cts[output.index] = seed;
+  cts[output[INDEX]] = seed;
   /** Plain cotangents that arrived before a packed one at entry i: added after it, in order. */
   const waiting = new Map<number, VValue[]>();
   /** Entry i as a plain tree the sweep owns (copied once, on first need), to sum into in place. */
@@ -87,20 +87,20 @@ export function backward(output: Tracked, seed: Val): Array<Val | undefined> {
     if (g instanceof SparseCotangent) g.addInto(acc);
     else axpyInto(acc, 1, g as VValue);
   };
-  for (let i = output.index; i >= 0; i--) {
+  for (let i = output[INDEX]; i >= 0; i--) {
     if (cts[i] === undefined) continue;
     const g = settled(i);
     const node = tape[i]!;
-    if (node.vjp === null || node.parents === null) {
+    if (node[VJP] === null || node[PARENTS] === null) {
       cts[i] = g; // an input: keep its cotangent
       continue;
     }
     cts[i] = undefined;
-    const gs = node.vjp(g);
-    const parents = node.parents;
+    const gs = node[VJP](g);
+    const parents = node[PARENTS];
     for (let j = 0; j < parents.length; j++) {
       const gj = gs[j];
-      if (gj !== undefined) accumulate(parents[j]!.index, gj);
+      if (gj !== undefined) accumulate(parents[j]![INDEX], gj);
     }
   }
   return cts as Array<Val | undefined>;

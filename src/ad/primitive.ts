@@ -10,7 +10,7 @@ import { SparseCotangent } from "./cotangent.js";
 import { getVal } from "./structural.js";
 import { skeletonAt, unflatten, writeLeaves, type Layout } from "../vvalue/layout.js";
 import { firstSlot } from "./kernels.js";
-import { escapedError, Trace, Tracked, tracing, type Val } from "./tracked.js";
+import { escapedError, Trace, Tracked, tracing, type Val, VALUE, TRACE, PLAIN } from "./tracked.js";
 
 /** A cotangent as a rule may return it: a V-value (possibly tracked) or a sparse form. */
 export type Cotangent = Val | SparseCotangent;
@@ -87,7 +87,7 @@ const knownPlain = new WeakSet<object>();
 
 /** The innermost (largest id) trace with a box anywhere in `v`, or null. */
 export function innermostTrace(v: unknown): Trace | null {
-  if (v instanceof Tracked) return v.trace;
+  if (v instanceof Tracked) return v[TRACE];
   if (typeof v !== "object" || v === null || knownPlain.has(v)) return null;
   let best: Trace | null = null;
   for (const k in v) {
@@ -106,7 +106,7 @@ export function holdsTracked(v: unknown): boolean {
 /** Whether `v` is, at every trace level, a number (not a tree). */
 export function isNumberLike(v: Val): boolean {
   let x: Val = v;
-  while (x instanceof Tracked) x = x.value;
+  while (x instanceof Tracked) x = x[VALUE];
   return typeof x === "number";
 }
 
@@ -201,7 +201,7 @@ function readAt(g: Val, path: readonly string[]): Val | undefined {
   const tracked = holdsTracked(g);
   let cur = g as VValue;
   for (const k of path) {
-    while ((cur as Val) instanceof Tracked) cur = (cur as unknown as Tracked).value as VValue;
+    while ((cur as Val) instanceof Tracked) cur = (cur as unknown as Tracked)[VALUE] as VValue;
     if (typeof cur === "number") {
       if (k !== NUMBER_KEY) return undefined;
       continue; // x ≡ {":number": x}
@@ -219,7 +219,7 @@ export function apply<P>(prim: Primitive<P>, args: Val[], params: P): Val {
   let top: Trace | null = null;
   for (let i = 0; i < n; i++) {
     const a = args[i];
-    const t = a instanceof Tracked ? a.trace : typeof a === "object" ? innermostTrace(a) : null;
+    const t = a instanceof Tracked ? a[TRACE] : typeof a === "object" ? innermostTrace(a) : null;
     if (t !== null && (top === null || t.id > top.id)) top = t;
   }
   if (top === null) return prim.impl(args as VValue[], params);
@@ -231,11 +231,11 @@ export function apply<P>(prim: Primitive<P>, args: Val[], params: P): Val {
   let lower = false; // does any argument hold boxes of an outer trace?
   for (let i = 0; i < n; i++) {
     const a = lift(args[i]!, trace);
-    if (a instanceof Tracked && a.trace === trace) {
+    if (a instanceof Tracked && a[TRACE] === trace) {
       parents.push(a);
       argOf.push(i);
-      unboxed[i] = a.value;
-      if (!a.plain) lower = true;
+      unboxed[i] = a[VALUE];
+      if (!a[PLAIN]) lower = true;
     } else {
       unboxed[i] = a;
       if (a instanceof Tracked || (typeof a === "object" && innermostTrace(a) !== null)) lower = true;
@@ -243,7 +243,7 @@ export function apply<P>(prim: Primitive<P>, args: Val[], params: P): Val {
   }
   const ans = lower ? apply(prim, unboxed, params) : prim.impl(unboxed as VValue[], params);
   const node = trace.record(prim as Primitive<unknown>, ans, parents, unboxed, params, argOf);
-  node.plain = !lower;
+  node[PLAIN] = !lower;
   return node;
 }
 

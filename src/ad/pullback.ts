@@ -5,7 +5,7 @@ import { backward } from "./backward.js";
 import { innermostTrace, isNumberLike, lift, ReverseTrace } from "./primitive.js";
 import { projectVal } from "./structural.js";
 import { shapeOf } from "./stop-gradient.js";
-import { escapedError, Tracked, withActiveTrace, type Val } from "./tracked.js";
+import { escapedError, Tracked, withActiveTrace, type Val, VALUE, TRACE, INDEX, PLAIN } from "./tracked.js";
 
 /** The result of {@link pullback}: f's value and its vector-Jacobian product. */
 export interface Pullback {
@@ -46,7 +46,7 @@ export function pullback(f: (...args: any[]) => VValue, ...args: VValue[]): Pull
   const trace = new ReverseTrace();
   const inputs = args.map((a) => {
     const box = new Tracked(a, trace, null, null);
-    box.plain = innermostTrace(a) === null;
+    box[PLAIN] = innermostTrace(a) === null;
     return box;
   });
   let out: Val;
@@ -60,13 +60,13 @@ export function pullback(f: (...args: any[]) => VValue, ...args: VValue[]): Pull
   } finally {
     trace.done = true;
   }
-  const own = node instanceof Tracked && node.trace === trace ? node : null;
+  const own = node instanceof Tracked && node[TRACE] === trace ? node : null;
   if (own === null) checkArgument("pullback", out, "f's result");
-  const value = (own === null ? out : own.value) as VValue;
+  const value = (own === null ? out : own[VALUE]) as VValue;
   const back = (cotangent: VValue): VValue[] => {
     checkArgument("pullback: back", cotangent, "the cotangent");
     const cts = own === null ? [] : backward(own, cotangent);
-    return inputs.map((x, i) => finishGradient(cts[x.index], args[i]!));
+    return inputs.map((x, i) => finishGradient(cts[x[INDEX]], args[i]!));
   };
   return { value, back };
 }

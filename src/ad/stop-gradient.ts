@@ -1,7 +1,7 @@
 import { newTree } from "../vvalue/tree.js";
 import type { VValue } from "../vvalue/types.js";
 import { innermostTrace, ReverseTrace } from "./primitive.js";
-import { Tracked, type Val } from "./tracked.js";
+import { Tracked, type Val, VALUE, TRACE } from "./tracked.js";
 
 /**
  * `v` without the boxes that `keep` rejects. `read` tells each box's trace that its
@@ -10,8 +10,8 @@ import { Tracked, type Val } from "./tracked.js";
 function strip(v: Val, keep: (box: Tracked) => boolean, read: boolean): VValue {
   if (v instanceof Tracked) {
     if (keep(v)) return v as unknown as VValue;
-    if (read) v.trace.readPrimal(v);
-    return strip(v.value, keep, read);
+    if (read) v[TRACE].readPrimal(v);
+    return strip(v[VALUE], keep, read);
   }
   if (typeof v === "number" || innermostTrace(v) === null) return v;
   const out = newTree();
@@ -20,7 +20,7 @@ function strip(v: Val, keep: (box: Tracked) => boolean, read: boolean): VValue {
 }
 
 const none = (): boolean => false;
-const notReverse = (box: Tracked): boolean => !(box.trace instanceof ReverseTrace);
+const notReverse = (box: Tracked): boolean => !(box[TRACE] instanceof ReverseTrace);
 
 /**
  * The plain value behind a possibly tracked one, for control flow and printing.

@@ -50,20 +50,34 @@ export type Val = VValue | Tracked;
 export type NodeVjp = (g: Val) => Array<Val | SparseCotangent | undefined>;
 
 /**
- * A value recorded on a trace. `value` is what it stands for one trace level down:
+ * A box's own fields, under symbols: every string is a possible data key, and `t.a`
+ * on a tracked tree reads the data (see the proxy below), so no field may shadow one.
+ */
+export const VALUE: unique symbol = Symbol("vgrad.value");
+export const TRACE: unique symbol = Symbol("vgrad.trace");
+export const INDEX: unique symbol = Symbol("vgrad.index");
+export const PLAIN: unique symbol = Symbol("vgrad.plain");
+export const PARENTS: unique symbol = Symbol("vgrad.parents");
+export const VJP: unique symbol = Symbol("vgrad.vjp");
+
+/**
+ * A value recorded on a trace. `[VALUE]` is what it stands for one trace level down:
  * plain, or a tracked value of an outer trace.
  */
 export class Tracked {
-  readonly index: number;
-  /** Whether `value` holds no tracked value of any trace (set by whoever creates the node). */
-  plain = false;
-  constructor(
-    readonly value: Val,
-    readonly trace: Trace,
-    readonly parents: readonly Tracked[] | null,
-    readonly vjp: NodeVjp | null,
-  ) {
-    this.index = trace.tape.push(this) - 1;
+  readonly [VALUE]: Val;
+  readonly [TRACE]: Trace;
+  readonly [PARENTS]: readonly Tracked[] | null;
+  readonly [VJP]: NodeVjp | null;
+  readonly [INDEX]: number;
+  /** Whether `[VALUE]` holds no tracked value of any trace (set by whoever creates the node). */
+  [PLAIN] = false;
+  constructor(value: Val, trace: Trace, parents: readonly Tracked[] | null, vjp: NodeVjp | null) {
+    this[VALUE] = value;
+    this[TRACE] = trace;
+    this[PARENTS] = parents;
+    this[VJP] = vjp;
+    this[INDEX] = trace.tape.push(this) - 1;
   }
 
   /** JS arithmetic or comparison on a tracked value is always a mistake: say so. */
@@ -75,6 +89,8 @@ export class Tracked {
   }
 }
 (Tracked.prototype as unknown as Record<symbol, boolean>)[TRACKED] = true;
+// `t.constructor` is data too (instanceof does not need the property)
+delete (Tracked.prototype as { constructor?: unknown }).constructor;
 
 /**
  * `t.a` on a tracked tree reads like `get(t, "a")` and is recorded. The lookup reaches
@@ -86,9 +102,9 @@ Object.setPrototypeOf(
   Tracked.prototype,
   new Proxy(Object.create(null) as object, {
     get(_target, key, receiver: Tracked) {
-      if (typeof key !== "string" || receiver.trace.done) return undefined;
+      if (typeof key !== "string" || receiver[TRACE].done) return undefined;
       let x: Val = receiver;
-      while (x instanceof Tracked) x = x.value;
+      while (x instanceof Tracked) x = x[VALUE];
       return typeof x === "number" ? undefined : readProperty(receiver, [key]);
     },
   }),

@@ -8,7 +8,7 @@
  * Flat source values (DMM Lite) take a dense path; nested ones a tree path.
  */
 import { apply, type Primitive } from "../ad/primitive.js";
-import { isPlain, Tracked, type Val } from "../ad/tracked.js";
+import { isPlain, Tracked, type Val, VALUE } from "../ad/tracked.js";
 import { shapeOf } from "../ad/stop-gradient.js";
 import { holdsTracked } from "../ad/primitive.js";
 import { getVal } from "../ad/structural.js";
@@ -208,7 +208,7 @@ const downPrim: Primitive<Params> = {
 function readChild(v: Val | undefined, k: string): Val | undefined {
   if (v === undefined || typeof v === "number") return undefined;
   if (v instanceof Tracked)
-    return readChild(v.value, k) === undefined ? undefined : (get(v as unknown as VValue, k) as Val);
+    return readChild(v[VALUE], k) === undefined ? undefined : (get(v as unknown as VValue, k) as Val);
   return child(v as VTree, k);
 }
 

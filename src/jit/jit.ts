@@ -7,7 +7,7 @@
  */
 import { apply, holdsTracked, innermostTrace, lift, type Primitive } from "../ad/primitive.js";
 import { pullback } from "../ad/pullback.js";
-import { tracing, Tracked, withActiveTrace, type Val } from "../ad/tracked.js";
+import { tracing, Tracked, withActiveTrace, type Val, VALUE } from "../ad/tracked.js";
 import { layoutOf, writeLeaves } from "../vvalue/layout.js";
 import type { VValue } from "../vvalue/types.js";
 import { validate } from "../vvalue/validate.js";
@@ -277,7 +277,7 @@ function checkResult(out: unknown): void {
 /** The plain value of a traced output (its first call's value). */
 function plainOf(v: Val): VValue {
   let x: Val = v;
-  while (x instanceof Tracked) x = x.value;
+  while (x instanceof Tracked) x = x[VALUE];
   return x;
 }
 

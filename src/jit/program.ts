@@ -5,10 +5,10 @@
  * operation, nothing allocated but the memory itself.
  */
 import type { Kernel, Primitive, Region } from "../ad/primitive.js";
-import { Tracked, type Val } from "../ad/tracked.js";
+import { INDEX, TRACE, Tracked, VALUE, type Val } from "../ad/tracked.js";
 import { layoutOf, unflatten, writeLeaves, type Layout, type Skeleton } from "../vvalue/layout.js";
 import type { VValue } from "../vvalue/types.js";
-import { JitNode, type JitTrace, type PrimalRead } from "./trace.js";
+import { ARGS, JitNode, PARAMS, PRIM, type JitTrace, type PrimalRead } from "./trace.js";
 
 /** The region of an argument given as `undefined` (an operation's "absent"): no slots. */
 const ABSENT: Region = { layout: layoutOf({}), offset: -1 };
@@ -52,14 +52,14 @@ export function lower(
   const needed = new Uint8Array(tape.length);
   const stack: JitNode[] = [];
   const want = (v: Val): void => {
-    if (v instanceof JitNode && v.trace === trace && !needed[v.index]) {
-      needed[v.index] = 1;
+    if (v instanceof JitNode && v[TRACE] === trace && !needed[v[INDEX]]) {
+      needed[v[INDEX]] = 1;
       stack.push(v);
     }
   };
   outputs.forEach(want);
   trace.reads.forEach((r) => want(r.box));
-  while (stack.length > 0) stack.pop()!.args.forEach(want);
+  while (stack.length > 0) stack.pop()![ARGS].forEach(want);
 
   // one Layout object per structure, so that path maps are computed once per structure
   const layouts = new Map<string, Layout>();
@@ -85,33 +85,33 @@ export function lower(
   };
   const regionOfArg = (a: Val | undefined): Region => {
     if (a === undefined) return ABSENT;
-    if (a instanceof JitNode && a.trace === trace) return regionOf.get(a)!;
+    if (a instanceof JitNode && a[TRACE] === trace) return regionOf.get(a)!;
     if (a instanceof Tracked) throw new Error("jit: a value of another trace reached a lowered operation");
     return constantRegion(a);
   };
-  for (const x of inputs) regionOf.set(x, place(intern(x.value as VValue)));
+  for (const x of inputs) regionOf.set(x, place(intern(x[VALUE] as VValue)));
 
   const kernels: Kernel[] = [];
   let split = 0;
   let operations = 0;
   const hosted = new Map<string, number>();
   for (const node of tape) {
-    if (!needed[node.index] || node.prim === null) continue;
-    const args = node.args.map(regionOfArg);
-    const layout = intern(node.value as VValue);
-    const shared = node.prim.alias?.({ params: node.params, args, out: { layout } });
+    if (!needed[node[INDEX]] || node[PRIM] === null) continue;
+    const args = node[ARGS].map(regionOfArg);
+    const layout = intern(node[VALUE] as VValue);
+    const shared = node[PRIM]!.alias?.({ params: node[PARAMS], args, out: { layout } });
     if (shared !== undefined) {
       regionOf.set(node, { layout, offset: shared });
       continue;
     }
     const out = place(layout);
     regionOf.set(node, out);
-    const site = { params: node.params, args, out };
-    const kernel = node.prim.lower?.(site);
-    if (kernel === undefined) hosted.set(node.prim.name, (hosted.get(node.prim.name) ?? 0) + 1);
-    kernels.push(kernel ?? hostKernel(node.prim, site));
+    const site = { params: node[PARAMS], args, out };
+    const kernel = node[PRIM]!.lower?.(site);
+    if (kernel === undefined) hosted.set(node[PRIM]!.name, (hosted.get(node[PRIM]!.name) ?? 0) + 1);
+    kernels.push(kernel ?? hostKernel(node[PRIM]!, site));
     operations++;
-    if (node.index < splitAt) split = kernels.length;
+    if (node[INDEX] < splitAt) split = kernels.length;
   }
   const initial = new Float64Array(size);
   for (const c of constants) writeLeaves(c.value, initial, c.offset);
@@ -120,8 +120,8 @@ export function lower(
     .map((r: PrimalRead) => {
       const region = regionOf.get(r.box)!;
       const values = new Float64Array(region.layout.size);
-      writeLeaves(r.box.value as VValue, values, 0);
-      return { region, values, where: r.where, segment: r.box.index < splitAt ? (0 as const) : (1 as const) };
+      writeLeaves(r.box[VALUE] as VValue, values, 0);
+      return { region, values, where: r.where, segment: r.box[INDEX] < splitAt ? (0 as const) : (1 as const) };
     });
   return {
     initial,
@@ -130,7 +130,7 @@ export function lower(
     split,
     guards,
     outputs: outputs.map((o): Place =>
-      o instanceof JitNode && o.trace === trace ? { region: regionOf.get(o)! } : { constant: o as VValue },
+      o instanceof JitNode && o[TRACE] === trace ? { region: regionOf.get(o)! } : { constant: o as VValue },
     ),
     operations,
     hosted,

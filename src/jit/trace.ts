@@ -4,23 +4,29 @@
  * program. Its boxes hold the first call's plain values, from which layouts are read.
  */
 import type { Primitive } from "../ad/primitive.js";
-import { Trace, Tracked, type Val } from "../ad/tracked.js";
+import { PLAIN, Trace, Tracked, type Val } from "../ad/tracked.js";
 import type { VValue } from "../vvalue/types.js";
+
+/** A jit node's operation (null for an input), its parameters, and its arguments: boxes of this trace or plain constants. */
+export const PRIM: unique symbol = Symbol("vgrad.prim");
+export const PARAMS: unique symbol = Symbol("vgrad.params");
+export const ARGS: unique symbol = Symbol("vgrad.args");
 
 /** One recorded operation (or, with `prim` null, an input) of a jit trace. */
 export class JitNode extends Tracked {
-  constructor(
-    value: VValue,
-    trace: JitTrace,
-    readonly prim: Primitive<unknown> | null,
-    readonly params: unknown,
-    /** The arguments: boxes of this trace, or plain constants. */
-    readonly args: readonly Val[],
-  ) {
+  readonly [PRIM]: Primitive<unknown> | null;
+  readonly [PARAMS]: unknown;
+  readonly [ARGS]: readonly Val[];
+  constructor(value: VValue, trace: JitTrace, prim: Primitive<unknown> | null, params: unknown, args: readonly Val[]) {
     super(value, trace, null, null);
-    this.plain = true;
+    this[PRIM] = prim;
+    this[PARAMS] = params;
+    this[ARGS] = args;
+    this[PLAIN] = true;
   }
 }
+
+delete (JitNode.prototype as { constructor?: unknown }).constructor;
 
 /** Where `primal` read a traced value: the box, and the caller's source line. */
 export interface PrimalRead {

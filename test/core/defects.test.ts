@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import {
   add,
   checkpoint,
+  jit,
   tanh,
   defineOp,
   div,
@@ -182,6 +183,14 @@ describe("plain property reads of tracked trees", () => {
     const p = { w: { x: 3, y: 1 }, b: 2 };
     expect(gradient((t: any) => mul(t.w.x, t.b), p)).toEqual([{ w: { x: 2 }, b: 3 }]);
     expect(gradient((t: any) => sum(add(t.w, t.missing)), p)).toEqual([{ w: { x: 1, y: 1 } }]);
+    // names a box might use for itself are data too
+    const q = { value: 2, trace: 3, index: 5, plain: 7, parents: 11, vjp: 13, constructor: 17, args: 19 };
+    const f = (t: any) =>
+      add(add(add(mul(t.value, t.trace), mul(t.index, t.plain)), mul(t.parents, t.vjp)), mul(t.constructor, t.args));
+    expect(gradient(f, q)).toEqual([
+      { value: 3, trace: 2, index: 7, plain: 5, parents: 13, vjp: 11, constructor: 19, args: 17 },
+    ]);
+    expect(gradient(jit(f), q)).toEqual(gradient(f, q));
   });
 });
 
