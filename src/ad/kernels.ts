@@ -17,6 +17,23 @@ export function leafwiseKernel(site: KernelSite<unknown>, f: (x: number) => numb
   };
 }
 
+/** `out[i] = f(s, v[i])` for a scalar argument `s` (at `at.args[si]`) and a tree `v` (at `at.args[vi]`). */
+export function scalarKernel(
+  site: KernelSite<unknown>,
+  si: number,
+  vi: number,
+  f: (s: number, x: number) => number,
+): Kernel {
+  const s = site.args[si]!.offset,
+    a = site.args[vi]!.offset,
+    o = site.out.offset,
+    n = site.out.layout.size;
+  return (M) => {
+    const c = M[s]!;
+    for (let i = 0; i < n; i++) M[o + i] = f(c, M[a + i]!);
+  };
+}
+
 /** Each slot of `out`, its slot in `r` by path, or -1 where `r` has no leaf there. */
 export function slotMap(out: Region, r: Region): Int32Array {
   if (out.layout === r.layout || out.layout.key === r.layout.key) return identity(out.layout.size);

@@ -257,29 +257,17 @@ export class ReverseTrace extends Trace {
     params: P,
     argOf: readonly number[],
   ): Tracked {
-    return recordForReverse(this, prim, ans, parents, unboxed, params, argOf);
-  }
-}
-
-function recordForReverse<P>(
-  trace: Trace,
-  prim: Primitive<P>,
-  ans: Val,
-  parents: Tracked[],
-  unboxed: Val[],
-  params: P,
-  argOf: readonly number[],
-): Tracked {
-  const ansIsNumber = isNumberLike(ans);
-  return new Tracked(ans, trace, parents, (g0) => {
-    const g = ansIsNumber ? toNumber(g0) : g0;
-    const out = cotangentsOf(prim, g, ans, unboxed, params, argOf);
-    for (let j = 0; j < out.length; j++) {
-      const gi = out[j];
-      if (gi !== undefined && isNumberLike(unboxed[argOf[j]!]!)) {
-        out[j] = toNumber(gi instanceof SparseCotangent ? gi.toVValue() : gi);
+    const ansIsNumber = isNumberLike(ans);
+    return new Tracked(ans, this, parents, (g0) => {
+      const g = ansIsNumber ? toNumber(g0) : g0;
+      const out = cotangentsOf(prim, g, ans, unboxed, params, argOf);
+      for (let j = 0; j < out.length; j++) {
+        const gi = out[j];
+        if (gi !== undefined && isNumberLike(unboxed[argOf[j]!]!)) {
+          out[j] = toNumber(gi instanceof SparseCotangent ? gi.toVValue() : gi);
+        }
       }
-    }
-    return out;
-  });
+      return out;
+    });
+  }
 }

@@ -6,7 +6,7 @@ import { isPlain, type Val } from "../ad/tracked.js";
 import { linearCombinationP, mapLeavesP, scaleP, subP } from "../vvalue/algebra.js";
 import type { VValue } from "../vvalue/types.js";
 import { requireScalar } from "./define.js";
-import { leafwiseKernel, slotMap, zipKernel } from "../ad/kernels.js";
+import { leafwiseKernel, scalarKernel, slotMap, zipKernel } from "../ad/kernels.js";
 import { dot } from "./products.js";
 
 /**
@@ -56,16 +56,7 @@ const scalePrim = primitive(
   "scale",
   ([s, v]) => scaleP(s as number, v!),
   [(g, _ans, [, v]) => dot(g as VValue, v as VValue), (g, _ans, [s]) => scale(s as VValue, g as VValue)],
-  ({ args: [s, v], out }) => {
-    const si = s!.offset,
-      a = v!.offset,
-      o = out.offset,
-      n = out.layout.size;
-    return (M) => {
-      const c = M[si]!;
-      for (let i = 0; i < n; i++) M[o + i] = c * M[a + i]!;
-    };
-  },
+  (at) => scalarKernel(at, 0, 1, (c, x) => c * x),
 );
 /**
  * `s · v` for a scalar `s`.
@@ -92,16 +83,7 @@ const divPrim = primitive(
     (g, _ans, [, s]) => div(g as VValue, s as VValue),
     (g, ans, [, s]) => neg(div(dot(g as VValue, ans as VValue), s as VValue)),
   ],
-  ({ args: [v, s], out }) => {
-    const si = s!.offset,
-      a = v!.offset,
-      o = out.offset,
-      n = out.layout.size;
-    return (M) => {
-      const c = M[si]!;
-      for (let i = 0; i < n; i++) M[o + i] = M[a + i]! / c;
-    };
-  },
+  (at) => scalarKernel(at, 1, 0, (c, x) => x / c),
 );
 /**
  * `v / s` for a scalar `s`, leaf by leaf.
