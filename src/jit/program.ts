@@ -9,6 +9,8 @@ import { INDEX, TRACE, Tracked, VALUE, type Val } from "../ad/tracked.js";
 import { layoutOf, unflatten, writeLeaves, type Layout, type Skeleton } from "../vvalue/layout.js";
 import type { VValue } from "../vvalue/types.js";
 import { ARGS, JitNode, PARAMS, PRIM, type JitTrace, type PrimalRead } from "./trace.js";
+import { addPrim } from "../ad/structural.js";
+import { slotMap as slotMapInto } from "../ad/kernels.js";
 
 /** The region of an argument given as `undefined` (an operation's "absent"): no slots. */
 const ABSENT: Region = { layout: layoutOf({}), offset: -1 };
@@ -35,6 +37,8 @@ export interface Program {
   readonly operations: number;
   /** Operations run through their plain implementation (no flat kernel), by name. */
   readonly hosted: ReadonlyMap<string, number>;
+  /** Memory slots given to results, by operation name (where a program's memory goes). */
+  readonly slotsByOperation: ReadonlyMap<string, number>;
 }
 
 /**
@@ -60,6 +64,22 @@ export function lower(
   outputs.forEach(want);
   trace.reads.forEach((r) => want(r.box));
   while (stack.length > 0) stack.pop()![ARGS].forEach(want);
+  // how often each value is read; outputs and guarded values are pinned
+  const uses = new Int32Array(tape.length);
+  for (const node of tape) {
+    if (!needed[node[INDEX]]) continue;
+    for (const a of node[ARGS]) if (a instanceof JitNode && a[TRACE] === trace) uses[a[INDEX]] = uses[a[INDEX]]! + 1;
+  }
+  const pin = (v: Val): void => {
+    if (v instanceof JitNode && v[TRACE] === trace) uses[v[INDEX]] = uses[v[INDEX]]! + 2;
+  };
+  outputs.forEach(pin);
+  trace.reads.forEach((r) => pin(r.box));
+  /** Values whose region is theirs alone (not an input, a constant, or shared by an alias). */
+  const exclusive = new Uint8Array(tape.length);
+  const chainOf = sumChains(tape, needed, uses, trace);
+  const chainRegion = new Map<SumChain, Region>();
+  const regionLayout = (n: JitNode): Layout => intern(n[VALUE] as VValue);
 
   // one Layout object per structure, so that path maps are computed once per structure
   const layouts = new Map<string, Layout>();
@@ -95,6 +115,7 @@ export function lower(
   let split = 0;
   let operations = 0;
   const hosted = new Map<string, number>();
+  const slotsByOperation = new Map<string, number>();
   for (const node of tape) {
     if (!needed[node[INDEX]] || node[PRIM] === null) continue;
     const args = node[ARGS].map(regionOfArg);
@@ -102,10 +123,28 @@ export function lower(
     const shared = node[PRIM]!.alias?.({ params: node[PARAMS], args, out: { layout } });
     if (shared !== undefined) {
       regionOf.set(node, { layout, offset: shared });
+      for (const a of node[ARGS]) if (a instanceof JitNode && a[TRACE] === trace) exclusive[a[INDEX]] = 0;
+      continue;
+    }
+    // a chain of sums (a cotangent accumulating, term by term): one region for the
+    // whole chain, each term added into it
+    const chain = chainOf.get(node);
+    if (chain !== undefined) {
+      let R = chainRegion.get(chain);
+      if (R === undefined) chainRegion.set(chain, (R = place(regionLayout(chain.tail))));
+      regionOf.set(node, { layout: node === chain.tail ? layout : R.layout, offset: R.offset });
+      if (node === chain.head) {
+        slotsByOperation.set("add", (slotsByOperation.get("add") ?? 0) + R.layout.size);
+        kernels.push(chain.start(args[0]!, R), chain.term(node, args[1]!, R));
+      } else kernels.push(chain.term(node, args[1]!, R));
+      operations++;
+      if (node[INDEX] < splitAt) split = kernels.length;
       continue;
     }
     const out = place(layout);
     regionOf.set(node, out);
+    exclusive[node[INDEX]] = 1;
+    slotsByOperation.set(node[PRIM]!.name, (slotsByOperation.get(node[PRIM]!.name) ?? 0) + layout.size);
     const site = { params: node[PARAMS], args, out };
     const kernel = node[PRIM]!.lower?.(site);
     if (kernel === undefined) hosted.set(node[PRIM]!.name, (hosted.get(node[PRIM]!.name) ?? 0) + 1);
@@ -134,7 +173,79 @@ export function lower(
     ),
     operations,
     hosted,
+    slotsByOperation,
   };
+}
+
+/**
+ * A chain of `add`s where each sum is read only by the next: `((a + b₁) + b₂) + …`, as
+ * the reverse pass builds a cotangent. Lowered into one region with the last sum's
+ * layout; each term is added where its paths fall, the first term at a slot assigned
+ * (as the plain `add` copies what one side alone has), so the values are the plain ones.
+ */
+class SumChain {
+  readonly nodes: JitNode[] = [];
+  /** Slots of the chain's region already written by an earlier term (at lowering time). */
+  private written: Uint8Array | null = null;
+  constructor(readonly head: JitNode) {
+    this.nodes.push(head);
+  }
+  get tail(): JitNode {
+    return this.nodes[this.nodes.length - 1]!;
+  }
+  /** Zero-fills the region and adds the first sum's left side. */
+  start(first: Region, R: Region): Kernel {
+    this.written = new Uint8Array(R.layout.size);
+    const add = this.termKernel(first, R);
+    const o = R.offset,
+      n = R.layout.size;
+    return (M) => {
+      M.fill(0, o, o + n);
+      add(M);
+    };
+  }
+  term(_node: JitNode, b: Region, R: Region): Kernel {
+    return this.termKernel(b, R);
+  }
+  private termKernel(b: Region, R: Region): Kernel {
+    const m = slotMapInto(b, R);
+    const assign = new Uint8Array(m.length);
+    for (let i = 0; i < m.length; i++) {
+      if (m[i]! < 0) throw new Error("jit: a term of a sum has a leaf its result lacks");
+      if (!this.written![m[i]!]) assign[i] = this.written![m[i]!] = 1;
+    }
+    const o = R.offset,
+      from = b.offset;
+    return (M) => {
+      for (let i = 0; i < m.length; i++) {
+        const at = o + m[i]!;
+        M[at] = assign[i] ? M[from + i]! : M[at]! + M[from + i]!;
+      }
+    };
+  }
+}
+
+/** The `add` chains among the needed nodes, by node. */
+function sumChains(
+  tape: readonly JitNode[],
+  needed: Uint8Array,
+  uses: Int32Array,
+  trace: JitTrace,
+): Map<JitNode, SumChain> {
+  const chainOf = new Map<JitNode, SumChain>();
+  for (const node of tape) {
+    if (!needed[node[INDEX]] || node[PRIM] !== addPrim) continue;
+    const [a, b] = node[ARGS];
+    const prev =
+      a instanceof JitNode && a[TRACE] === trace && a !== b && uses[a[INDEX]] === 1 ? chainOf.get(a) : undefined;
+    if (prev !== undefined) {
+      prev.nodes.push(node);
+      chainOf.set(node, prev);
+    } else chainOf.set(node, new SumChain(node));
+  }
+  // a lone add is no chain
+  for (const [node, c] of chainOf) if (c.nodes.length < 2) chainOf.delete(node);
+  return chainOf;
 }
 
 /**
