@@ -6,7 +6,7 @@
 import { validate } from "../vvalue/validate.js";
 import type { VValue } from "../vvalue/types.js";
 import { apply, isNumberLike, type Cotangent, type Kernel, type KernelSite, type Primitive } from "./primitive.js";
-import { isPlain, Tracked, type Val, VALUE } from "./tracked.js";
+import { bottom, isPlain, Tracked, type Val } from "./tracked.js";
 
 /** The pullback of one argument: its cotangent given the result's cotangent `g`. */
 export type ArgVjp<P> = (g: Val, ans: Val, args: Val[], params: P) => Cotangent | undefined;
@@ -66,8 +66,7 @@ function checkCotangents(name: string, gs: unknown, args: readonly Val[]): Array
 
 /** Whether a tree holds only ":number" parts (then it is vector-equal to a number). */
 function onlyNumberParts(g: Val): boolean {
-  let x: unknown = g;
-  while (x instanceof Tracked) x = x[VALUE];
+  const x = bottom(g);
   if (typeof x === "number") return true;
   for (const k in x as object) {
     if (k !== ":number" || !onlyNumberParts((x as Record<string, Val>)[k]!)) return false;

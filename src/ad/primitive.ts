@@ -10,7 +10,7 @@ import { SparseCotangent } from "./cotangent.js";
 import { getVal } from "./structural.js";
 import { skeletonAt, unflatten, writeLeaves, type Layout } from "../vvalue/layout.js";
 import { firstSlot } from "./kernels.js";
-import { escapedError, Trace, Tracked, tracing, type Val, VALUE, TRACE, PLAIN } from "./tracked.js";
+import { bottom, escapedError, Trace, Tracked, tracing, type Val, VALUE, TRACE, PLAIN } from "./tracked.js";
 
 /** A cotangent as a rule may return it: a V-value (possibly tracked) or a sparse form. */
 export type Cotangent = Val | SparseCotangent;
@@ -105,9 +105,7 @@ export function holdsTracked(v: unknown): boolean {
 
 /** Whether `v` is, at every trace level, a number (not a tree). */
 export function isNumberLike(v: Val): boolean {
-  let x: Val = v;
-  while (x instanceof Tracked) x = x[VALUE];
-  return typeof x === "number";
+  return typeof bottom(v) === "number";
 }
 
 /**

@@ -103,12 +103,17 @@ Object.setPrototypeOf(
   new Proxy(Object.create(null) as object, {
     get(_target, key, receiver: Tracked) {
       if (typeof key !== "string" || receiver[TRACE].done) return undefined;
-      let x: Val = receiver;
-      while (x instanceof Tracked) x = x[VALUE];
-      return typeof x === "number" ? undefined : readProperty(receiver, [key]);
+      return typeof bottom(receiver) === "number" ? undefined : readProperty(receiver, [key]);
     },
   }),
 );
+
+/** What a value stands for below every trace level: itself when it is no box. */
+export function bottom<T>(v: T | Tracked): T | VValue {
+  let x: T | Val = v;
+  while (x instanceof Tracked) x = x[VALUE];
+  return x;
+}
 
 /** Whether a differentiation is running (plain values skip everything otherwise). */
 export function tracing(): boolean {

@@ -7,7 +7,7 @@
  */
 import { apply, holdsTracked, innermostTrace, lift, type Primitive } from "../ad/primitive.js";
 import { pullback } from "../ad/pullback.js";
-import { tracing, Tracked, withActiveTrace, type Val, VALUE } from "../ad/tracked.js";
+import { bottom, tracing, withActiveTrace, type Val } from "../ad/tracked.js";
 import { layoutOf, writeLeaves } from "../vvalue/layout.js";
 import type { VValue } from "../vvalue/types.js";
 import { validate } from "../vvalue/validate.js";
@@ -138,7 +138,7 @@ class Compiler {
       jt.done = true;
     }
     this.traces++;
-    return { program: lower(jt, inputs, [out]), value: plainOf(out) };
+    return { program: lower(jt, inputs, [out]), value: bottom(out) };
   }
 
   /** Traces pullback(f) and its back(g); the reverse half starts where back began. */
@@ -163,8 +163,8 @@ class Compiler {
     const program = lower(jt, [...inputs, gIn!], outputs, split);
     return {
       gp: { program, cotangentInput: inputs.length, free: [] },
-      value: plainOf(outputs[0]!),
-      grads: outputs.slice(1).map(plainOf),
+      value: bottom(outputs[0]!),
+      grads: outputs.slice(1).map((o) => bottom(o)),
     };
   }
 
@@ -272,13 +272,6 @@ function checkResult(out: unknown): void {
   if (out === undefined || out === null || (typeof out !== "number" && typeof out !== "object")) {
     throw new TypeError(`jit: f returned ${out === null ? "null" : typeof out}; it must return a V-value`);
   }
-}
-
-/** The plain value of a traced output (its first call's value). */
-function plainOf(v: Val): VValue {
-  let x: Val = v;
-  while (x instanceof Tracked) x = x[VALUE];
-  return x;
 }
 
 const jitCall: Primitive<CallParams> = {

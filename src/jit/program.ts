@@ -75,8 +75,6 @@ export function lower(
   };
   outputs.forEach(pin);
   trace.reads.forEach((r) => pin(r.box));
-  /** Values whose region is theirs alone (not an input, a constant, or shared by an alias). */
-  const exclusive = new Uint8Array(tape.length);
   const chainOf = sumChains(tape, needed, uses, trace);
   const chainRegion = new Map<SumChain, Region>();
   const regionLayout = (n: JitNode): Layout => intern(n[VALUE] as VValue);
@@ -123,7 +121,6 @@ export function lower(
     const shared = node[PRIM]!.alias?.({ params: node[PARAMS], args, out: { layout } });
     if (shared !== undefined) {
       regionOf.set(node, { layout, offset: shared });
-      for (const a of node[ARGS]) if (a instanceof JitNode && a[TRACE] === trace) exclusive[a[INDEX]] = 0;
       continue;
     }
     // a chain of sums (a cotangent accumulating, term by term): one region for the
@@ -143,7 +140,6 @@ export function lower(
     }
     const out = place(layout);
     regionOf.set(node, out);
-    exclusive[node[INDEX]] = 1;
     slotsByOperation.set(node[PRIM]!.name, (slotsByOperation.get(node[PRIM]!.name) ?? 0) + layout.size);
     const site = { params: node[PARAMS], args, out };
     const kernel = node[PRIM]!.lower?.(site);

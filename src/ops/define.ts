@@ -1,10 +1,9 @@
 /** Helpers for the operation files: argument checks shared by several operations. */
-import { Tracked, VALUE } from "../ad/tracked.js";
+import { bottom } from "../ad/tracked.js";
 
 /** Throws unless `s` is a scalar (a number, possibly tracked). */
 export function requireScalar(op: string, s: unknown): void {
-  let x = s;
-  while (x instanceof Tracked) x = x[VALUE];
+  const x = bottom(s);
   if (typeof x !== "number") throw new TypeError(`${op}: the scalar argument must be a number, got ${describe(x)}`);
 }
 
