@@ -27,6 +27,7 @@ export { linkSaliency, salienceOrder, pruneLeastSalient, pruneSmallest, dropLink
 export { initialWeights } from "./init.js";
 export { Rng } from "./random.js";
 export { reportMarkdown, scoreOn, GENERALIZATION_SET, type Score } from "./report.js";
+export { setError, VALIDATION_SET, type SetError } from "./validation.js";
 export { SPARSE20_2022 } from "./reference-2022.js";
 export {
   writeFileAtomic,
