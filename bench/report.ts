@@ -158,7 +158,15 @@ export interface DmmJit {
   gradientOverEager: number;
   /** jit loss + gradient ÷ the hand-written flat limit. */
   gradientOverFlat: number;
-  /** A full Adam step through the jitted loss (Adam on V-values), training for real. */
+  /** Loss + gradient on flat arrays (`jitLoss.flat(soft).valueAndGradient`): no trees per call. */
+  flatGradient?: Measurement;
+  /** flat loss + gradient ÷ the hand-written flat limit. */
+  flatGradientOverFlat?: number;
+  /**
+   * A full Adam step through the jitted loss, training for real: on flat arrays
+   * (`jit(f).flat` and `adam().flat`, as the synthesis trains; results before these
+   * existed: Adam on V-values).
+   */
   step: Measurement;
   /** jit Adam step ÷ the flat limit's loss + gradient. */
   stepOverFlat: number;
@@ -445,6 +453,8 @@ export function renderDmmJit(r: SuiteResult<DmmRow>): string | null {
             fmtRatio(w.jit.gradientOverForward),
             fmtVs(w.jit.gradientOverEager),
             fmtRatio(w.jit.gradientOverFlat),
+            w.jit.flatGradient === undefined ? "—" : both(w.jit.flatGradient),
+            w.jit.flatGradientOverFlat === undefined ? "—" : fmtRatio(w.jit.flatGradientOverFlat),
             both(w.jit.step),
             fmtRatio(w.jit.stepOverFlat),
             both(w.jit.firstCall),
@@ -462,6 +472,8 @@ export function renderDmmJit(r: SuiteResult<DmmRow>): string | null {
       "jit grad/fwd",
       "jit/eager gradient",
       "jit/flat",
+      "jit on flat arrays: loss + gradient, median / mean",
+      "jit flat/flat limit",
       "jit Adam step, median / mean",
       "jit step/flat",
       "first call (trace + compile), median / mean",

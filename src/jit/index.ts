@@ -1,1 +1,1 @@
-export { jit, type JitOptions, type Jitted } from "./jit.js";
+export { jit, type JitOptions, type Jitted, type FlatFunction } from "./jit.js";

@@ -8,7 +8,7 @@
 import { apply, holdsTracked, innermostTrace, lift, type Primitive } from "../ad/primitive.js";
 import { pullback } from "../ad/pullback.js";
 import { bottom, tracing, withActiveTrace, type Val } from "../ad/tracked.js";
-import { layoutOf, writeLeaves } from "../vvalue/layout.js";
+import { layoutOf, slotsByPath, pathKeys, unflatten, writeLeaves, type Layout } from "../vvalue/layout.js";
 import type { VValue } from "../vvalue/types.js";
 import { validate } from "../vvalue/validate.js";
 import { failedGuard, lower, readOutput, ReplayMismatch, runKernels, writeInputs, type Program } from "./program.js";
@@ -32,7 +32,43 @@ export type Jitted<F> = F & {
   readonly traces: number;
   /** The programs compiled so far, for inspection (sizes, operations without flat kernels). */
   readonly programs: () => Program[];
+  /**
+   * f's value and gradient on flat arrays, for arguments of the structure of `args`
+   * (see {@link FlatFunction}): for training loops that keep parameters, gradients and
+   * optimizer state in Float64Arrays between steps.
+   *
+   * @example
+   * const f = jit((w: VValue) => sum(mul(w, w)));
+   * const fl = f.flat({ a: 1, b: 2 });
+   * const w = new Float64Array([1, 2]),
+   *   g = new Float64Array(2);
+   * fl.valueAndGradient([w], [g]); // 5
+   * g; // Float64Array [2, 4]
+   */
+  readonly flat: (...args: Parameters<F & ((...a: any[]) => VValue)>) => FlatFunction;
 };
+
+/**
+ * A jitted function fixed to one structure of its arguments, called on their leaves
+ * as Float64Arrays in {@link layouts} (the order of `flatten`): no trees are built or
+ * read per call but the value and the cotangent.
+ */
+export interface FlatFunction {
+  /** Each argument's layout: leaf `k` of argument `i` is `args[i][k]`. */
+  readonly layouts: readonly Layout[];
+  /**
+   * f's value at the flat arguments, and the gradient of `⟨cotangent, f⟩` (default 1:
+   * f's gradient, for a scalar f) with respect to each argument, written into
+   * `gradients[i]` when given — dense, in `layouts[i]`, 0 where f does not depend on a
+   * leaf. The cotangent is a V-value of f's result's kind; each cotangent structure is
+   * compiled once.
+   */
+  valueAndGradient(
+    args: readonly Float64Array[],
+    gradients: ReadonlyArray<Float64Array | undefined>,
+    cotangent?: VValue,
+  ): VValue;
+}
 
 interface GradientProgram {
   program: Program;
@@ -206,7 +242,7 @@ class Compiler {
     );
   }
 
-  private changed(what: string): false {
+  changed(what: string): false {
     if (this.options.onValueChange === "retrace") return false;
     throw new Error(
       `jit: f's control flow or structure depends on the values of its arguments: ${what}. ` +
@@ -231,6 +267,29 @@ class Compiler {
     }
     // the pullback will trace forward and reverse together: no forward program needed
     return this.f(...args);
+  }
+
+  /** The gradient program of a structure (by key) and cotangent, tracing it on `args` if new. */
+  gradientProgram(key: string, args: VValue[], g: VValue, retrace: boolean): GradientProgram {
+    const e = this.entry(key);
+    const gKey = layoutOf(g).key;
+    let gp = e.gradients.get(gKey);
+    if (gp === undefined || retrace) e.gradients.set(gKey, (gp = this.traceGradient(args, g).gp));
+    return gp;
+  }
+
+  /** A flat function for the structure of `args`. */
+  flat(args: VValue[]): FlatFunction {
+    return new FlatCompiled(
+      this,
+      withFreshStructure(args, () => structureKey(args)),
+      args,
+    );
+  }
+
+  /** A flat call found a guard failed: throw, or (retrace) let the caller trace again. */
+  changedFlat(failed: { where: string } | null): void {
+    this.changed(`primal() at ${failed?.where ?? "?"} read a value that differs from when f was traced`);
   }
 
   /** The pullback of a differentiated call, for a plain cotangent. */
@@ -265,6 +324,99 @@ class Compiler {
     const { gp: fresh, grads } = this.traceGradient(args, g);
     e.gradients.set(gKey, fresh);
     return grads;
+  }
+}
+
+/** Where each slot of a gradient output goes in its argument's flat array (-1: nowhere). */
+function scatterMap(grad: Layout, arg: Layout): Int32Array {
+  const slots = slotsByPath(arg);
+  return Int32Array.from(pathKeys(grad), (k) => slots.get(k) ?? -1);
+}
+
+/** A gradient program with what a flat call needs around it. */
+interface FlatProgram {
+  gp: GradientProgram;
+  /** Per argument: its gradient's slots, or its constant gradient (a zero), and the scatter map. */
+  grads: Array<{ offset: number; map: Int32Array } | null>;
+}
+
+class FlatCompiled implements FlatFunction {
+  readonly layouts: readonly Layout[];
+  private readonly programs = new Map<string, FlatProgram>();
+  constructor(
+    private readonly fn: Compiler,
+    private readonly key: string,
+    private readonly args: VValue[],
+  ) {
+    this.layouts = args.map((a) => layoutOf(a));
+  }
+
+  valueAndGradient(
+    args: readonly Float64Array[],
+    gradients: ReadonlyArray<Float64Array | undefined>,
+    cotangent: VValue = 1,
+  ): VValue {
+    const n = this.layouts.length;
+    if (!Array.isArray(args) || args.length !== n) {
+      throw new TypeError(
+        `jit flat: expected ${n} argument array(s), got ${Array.isArray(args) ? args.length : typeof args}`,
+      );
+    }
+    for (let i = 0; i < n; i++) {
+      const a = args[i],
+        g = gradients[i];
+      if (!(a instanceof Float64Array) || a.length !== this.layouts[i]!.size) {
+        throw new TypeError(
+          `jit flat: argument ${i} must be a Float64Array of ${this.layouts[i]!.size} leaves (its layout)`,
+        );
+      }
+      if (g !== undefined && (!(g instanceof Float64Array) || g.length !== a.length)) {
+        throw new TypeError(`jit flat: gradient ${i} must be a Float64Array of ${a.length} leaves, or undefined`);
+      }
+    }
+    const cKey = layoutOf(cotangent).key;
+    let fp = this.programs.get(cKey);
+    if (fp === undefined) {
+      validate(cotangent, { name: "jit flat: the cotangent" });
+      fp = this.compile(args, cotangent, false);
+      this.programs.set(cKey, fp);
+    }
+    const p = fp.gp.program;
+    const M = fp.gp.free.pop() ?? p.initial.slice();
+    for (let i = 0; i < n; i++) M.set(args[i]!, p.inputs[i]!.offset);
+    writeLeaves(cotangent, M, p.inputs[n]!.offset);
+    runKernels(p, M, 0, p.kernels.length);
+    const failed = failedGuard(p, M, 0) ?? failedGuard(p, M, 1);
+    fp.gp.free.push(M);
+    if (failed !== null) {
+      // the trace no longer applies: throw, or trace again on these values
+      this.fn.changedFlat(failed);
+      fp = this.compile(args, cotangent, true);
+      this.programs.set(cKey, fp);
+      return this.valueAndGradient(args, gradients, cotangent);
+    }
+    for (let i = 0; i < n; i++) {
+      const out = gradients[i];
+      if (out === undefined) continue;
+      out.fill(0);
+      const g = fp.grads[i];
+      if (g === null || g === undefined) continue;
+      const { offset, map } = g;
+      for (let k = 0; k < map.length; k++) if (map[k]! >= 0) out[map[k]!] = M[offset + k]!;
+    }
+    return readOutput(p, M, 0);
+  }
+
+  /** Traces the gradient program of this structure on the given values. */
+  private compile(args: readonly Float64Array[], cotangent: VValue, retrace: boolean): FlatProgram {
+    const values = args.map((a, i) => unflatten(this.layouts[i]!, a));
+    const gp = this.fn.gradientProgram(this.key, values, cotangent, retrace);
+    const p = gp.program;
+    const grads = this.layouts.map((layout, i) => {
+      const place = p.outputs[i + 1]!;
+      return "constant" in place ? null : { offset: place.region.offset, map: scatterMap(place.region.layout, layout) };
+    });
+    return { gp, grads };
   }
 }
 
@@ -321,6 +473,7 @@ export function jit<F extends (...args: any[]) => VValue>(f: F, options: JitOpti
     return fn.call(args);
   };
   Object.defineProperty(jitted, "traces", { get: () => fn.traces });
+  Object.defineProperty(jitted, "flat", { value: (...args: VValue[]) => fn.flat(args) });
   Object.defineProperty(jitted, "programs", {
     value: () =>
       [...fn.cache.values()].flatMap((e) => [

@@ -1,7 +1,8 @@
 import { child, newTree, type MutableTree } from "../vvalue/tree.js";
 import type { VTree, VValue } from "../vvalue/types.js";
 import { NUMBER_KEY } from "../vvalue/types.js";
-import { checkHyper, type Optimizer } from "./optimizer.js";
+import { checkHyper, flatState, type FlatOptimizer, type Optimizer } from "./optimizer.js";
+import { unflatten } from "../vvalue/layout.js";
 
 /** Adam's state: the step count and the two moment trees (sparse: created when touched). */
 export interface AdamState {
@@ -27,6 +28,13 @@ export interface AdamOptions {
  * @example
  * const opt = adam({ lr: 0.1 });
  * opt.step({ w: 1 }, { w: 2 }, opt.init({ w: 1 })).params; // { w: 0.9000000005 } (a first step moves by about lr)
+ *
+ * @example
+ * // the same step on flat arrays (in place), as in a loop over jit(f).flat
+ * const flat = adam({ lr: 0.1 }).flat(layoutOf({ w: 1 }));
+ * const p = new Float64Array([1]);
+ * flat.step(p, new Float64Array([2]));
+ * p; // Float64Array [0.9000000005]
  */
 export function adam(options: AdamOptions = {}): Optimizer<AdamState> {
   const lr = checkHyper("adam", "lr", options.lr ?? 0.001, 0, Infinity);
@@ -46,6 +54,33 @@ export function adam(options: AdamOptions = {}): Optimizer<AdamState> {
       };
       const [p, m, v] = walk3(params, grad, state.m, state.v, leaf);
       return { params: p, state: { t, m: m ?? state.m, v: v ?? state.v } };
+    },
+    flat(layout, state) {
+      // a leaf with neither gradient nor moments stays as it is here too: m = v = 0
+      // give m̂ = 0 and w − 0 = w, so dense arrays give the sparse step's values
+      let t = state?.t ?? 0;
+      const m = state === undefined ? new Float64Array(layout.size) : flatState(layout, state.m);
+      const v = state === undefined ? new Float64Array(layout.size) : flatState(layout, state.v);
+      const flat: FlatOptimizer<AdamState> = {
+        lr,
+        buffers: [m, v],
+        step(params, g) {
+          const lr = flat.lr;
+          t++;
+          const c1 = 1 - b1 ** t,
+            c2 = 1 - b2 ** t;
+          for (let i = 0; i < params.length; i++) {
+            const gi = g[i]!;
+            const m2 = b1 * m[i]! + (1 - b1) * gi;
+            const v2 = b2 * v[i]! + (1 - b2) * gi * gi;
+            params[i] = params[i]! - (lr * (m2 / c1)) / (Math.sqrt(v2 / c2) + eps);
+            m[i] = m2;
+            v[i] = v2;
+          }
+        },
+        state: () => ({ t, m: unflatten(layout, m), v: unflatten(layout, v) }),
+      };
+      return flat;
     },
   };
 }

@@ -1,7 +1,8 @@
 import { newTree } from "../vvalue/tree.js";
 import type { VValue } from "../vvalue/types.js";
 import { walk3 } from "./adam.js";
-import { checkHyper, type Optimizer } from "./optimizer.js";
+import { checkHyper, flatState, type FlatOptimizer, type Optimizer } from "./optimizer.js";
+import { unflatten } from "../vvalue/layout.js";
 
 /** SGD's state: the velocity tree (sparse). */
 export interface SgdState {
@@ -26,6 +27,23 @@ export function sgd(options: { lr?: number; momentum?: number } = {}): Optimizer
         return [w - lr * u1, u1, 0];
       });
       return { params: p, state: { velocity: u ?? newTree() } };
+    },
+    flat(layout, state) {
+      const u = state === undefined ? new Float64Array(layout.size) : flatState(layout, state.velocity);
+      const flat: FlatOptimizer<SgdState> = {
+        lr,
+        buffers: [u],
+        step(params, g) {
+          const lr = flat.lr;
+          for (let i = 0; i < params.length; i++) {
+            const u1 = mu * u[i]! + g[i]!;
+            params[i] = params[i]! - lr * u1;
+            u[i] = u1;
+          }
+        },
+        state: () => ({ velocity: unflatten(layout, u) }),
+      };
+      return flat;
     },
   };
 }

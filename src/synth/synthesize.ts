@@ -6,7 +6,15 @@
  * and resumed from its checkpoint ends exactly where an uninterrupted run ends.
  */
 import { adam, type AdamState } from "../optim/index.js";
-import { countLinks, detectorLoss, layeredNetwork, liveNetwork, withSoft, type Network } from "../dmm/index.js";
+import {
+  countLinks,
+  detectorLoss,
+  layeredNetwork,
+  liveNetwork,
+  withSoft,
+  type LossOptions,
+  type Network,
+} from "../dmm/index.js";
 import type { VValue } from "../vvalue/types.js";
 import { assertState } from "./checkpoint.js";
 import { defaultConfig, type SynthConfig } from "./config.js";
@@ -14,7 +22,7 @@ import { esGradient, type EsPool } from "./es.js";
 import { initialWeights } from "./init.js";
 import { dropLinks, salienceOrder } from "./saliency.js";
 import { Rng } from "./random.js";
-import { firstNonFinite, lossAndGradient, NonFiniteError } from "./train.js";
+import { firstNonFinite, FlatTraining, lossAndGradient, NonFiniteError, type FlatStep } from "./train.js";
 
 /** One training step as recorded in the history. */
 export interface HistoryEntry {
@@ -383,6 +391,11 @@ async function trainStep(
   const c = state.config;
   const opt = adam({ lr });
   const options = { samples: c.samples, lambda, compat2022: c.compat2022, jit: hooks.jit ?? true };
+  if (c.method === "gradient" && options.jit) {
+    const r = flatTraining(state, net, options).step(lr, lambda, where(state));
+    recordStep(state, stage, r.prereg, r.loss, hooks);
+    return;
+  }
   let g: VValue, pre: number, loss: number;
   if (c.method === "gradient") {
     const r = lossAndGradient(net, state.soft, options);
@@ -416,9 +429,43 @@ async function trainStep(
     throw new NonFiniteError(`${at}: Adam's update at lr ${lr} made ${badNext.where} ${badNext.value}`);
   state.soft = next.params;
   state.adam = next.state;
+  recordStep(state, stage, pre, loss, hooks);
+}
+
+function recordStep(state: SynthState, stage: number, prereg: number, loss: number, hooks: SynthHooks): void {
   state.stepInPhase += 1;
   state.totalSteps += 1;
-  const entry: HistoryEntry = { step: state.totalSteps, stage, prereg: pre, loss, weights: countLinks(state.soft) };
+  const entry: HistoryEntry = { step: state.totalSteps, stage, prereg, loss, weights: countLinks(state.soft) };
   state.history.push(entry);
   hooks.onStep?.(state, entry);
 }
+
+/**
+ * The flat training of this state's weights: kept between steps while the state's
+ * weights and Adam state are the ones it wrote last (a cut, a fresh Adam, a resume
+ * start a new one). It writes them back as trees after every step, so a checkpoint
+ * or hook reads the state as the tree path leaves it.
+ */
+function flatTraining(state: SynthState, net: Network, options: LossOptions): { step: typeof step } {
+  let t = trainings.get(state);
+  if (t === undefined || t.soft !== state.soft || t.adam !== state.adam || t.net !== net) {
+    t = { training: new FlatTraining(net, state.soft, options, state.adam), soft: state.soft, adam: state.adam, net };
+    trainings.set(state, t);
+  }
+  const session = t;
+  const step = (lr: number, lambda: number, at: string): FlatStep => {
+    let r: FlatStep;
+    try {
+      r = session.training.step(lr, lambda, at);
+    } catch (e) {
+      trainings.delete(state); // its arrays may hold the bad update
+      throw e;
+    }
+    state.soft = session.soft = session.training.soft();
+    state.adam = session.adam = session.training.state();
+    return r;
+  };
+  return { step };
+}
+
+const trainings = new WeakMap<SynthState, { training: FlatTraining; soft: VValue; adam: AdamState; net: Network }>();

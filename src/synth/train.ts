@@ -1,6 +1,7 @@
 /** Adam training of a DMM's soft matrix on the detector loss (SPEC-DMM §5). */
 import {
   adam,
+  unflatten,
   add,
   get,
   jit,
@@ -14,7 +15,9 @@ import {
 } from "../index.js";
 import { detectorLoss, liveNetwork, withSoft, type LossOptions, type Network } from "../dmm/index.js";
 import { formatPath } from "../vvalue/json.js";
+import { flatten, pathKeys, type Layout } from "../vvalue/layout.js";
 import type { VValue } from "../vvalue/types.js";
+import type { FlatOptimizer } from "../optim/index.js";
 
 /**
  * A loss, gradient, weight or optimizer moment became NaN or infinite: training
@@ -53,6 +56,90 @@ export function firstNonFinite(v: VValue, name: string): { where: string; value:
   }
   return undefined;
 }
+
+/** The first NaN or infinite entry of a flat array in `layout`, named like {@link firstNonFinite}. */
+function firstNonFiniteFlat(
+  a: Float64Array,
+  layout: Layout,
+  name: string,
+): { where: string; value: number } | undefined {
+  for (let i = 0; i < a.length; i++) {
+    if (Number.isFinite(a[i]!)) continue;
+    return { where: formatPath(name, pathKeys(layout)[i]!.split("\u0000").slice(1)), value: a[i]! };
+  }
+  return undefined;
+}
+
+/** What a {@link FlatTraining} step reports: the losses before the update. */
+export interface FlatStep {
+  loss: number;
+  prereg: number;
+  regL1: number;
+}
+
+/**
+ * Adam training of one soft matrix structure on flat arrays: the weights, the
+ * gradient and Adam's moments stay Float64Arrays between steps (the loss under
+ * `jit(f).flat`), and trees are built only when asked for. Its steps give exactly the
+ * values of {@link lossAndGradient} followed by `adam().step` on trees.
+ */
+export class FlatTraining {
+  private readonly w: Float64Array;
+  private readonly g: Float64Array;
+  private readonly lambda = new Float64Array(1);
+  private readonly opt: FlatOptimizer<AdamState> & { lr: number };
+  private readonly loss: ReturnType<Jitted<LossParts>["flat"]>;
+  private readonly layout: Layout;
+
+  constructor(net: Network, soft: VValue, options: LossOptions, state?: AdamState) {
+    this.loss = compiledLoss(net, options).flat(soft, 0);
+    this.layout = this.loss.layouts[0]!;
+    this.w = flatten(soft).values;
+    this.g = new Float64Array(this.w.length);
+    this.opt = adam().flat(this.layout, state);
+  }
+
+  /**
+   * One step at learning rate `lr` and L1 weight `lambda`. Throws a NonFiniteError
+   * (prefixed with `where`) at a non-finite loss, gradient, weight or moment. The
+   * weights are updated in place: after an error from Adam's update they hold it, so
+   * a caller that goes on must start a new FlatTraining.
+   */
+  step(lr: number, lambda: number, where: string): FlatStep {
+    this.lambda[0] = lambda;
+    const value = this.loss.valueAndGradient([this.w, this.lambda], [this.g, undefined], LOSS_SEED);
+    const part = (k: string): number => get(value, k) as number;
+    const r = { loss: part("loss"), prereg: part("prereg"), regL1: part("regL1") };
+    if (!Number.isFinite(r.loss) || !Number.isFinite(r.prereg)) {
+      throw new NonFiniteError(`${where}: the loss is ${r.loss} (prereg ${r.prereg}) at lr ${lr}`);
+    }
+    const bad = firstNonFiniteFlat(this.g, this.layout, "gradient");
+    if (bad !== undefined) throw new NonFiniteError(`${where}: ${bad.where} is ${bad.value}`);
+    this.opt.lr = lr;
+    this.opt.step(this.w, this.g);
+    const [m, v] = this.opt.buffers;
+    const badNext =
+      firstNonFiniteFlat(this.w, this.layout, "soft") ??
+      firstNonFiniteFlat(m!, this.layout, "adam.m") ??
+      firstNonFiniteFlat(v!, this.layout, "adam.v");
+    if (badNext !== undefined) {
+      throw new NonFiniteError(`${where}: Adam's update at lr ${lr} made ${badNext.where} ${badNext.value}`);
+    }
+    return r;
+  }
+
+  /** The weights now, as a soft matrix. */
+  soft(): VValue {
+    return unflatten(this.layout, this.w);
+  }
+
+  /** Adam's state now. */
+  state(): AdamState {
+    return this.opt.state();
+  }
+}
+
+const LOSS_SEED: VValue = { loss: 1 };
 
 /** What one step reports: the losses before the update. */
 export interface StepInfo {
@@ -159,10 +246,20 @@ export function train(
   if (!Number.isInteger(options.steps) || options.steps < 0) {
     throw new RangeError(`train: steps must be an integer >= 0, got ${options.steps}`);
   }
-  const opt: Optimizer<AdamState> = adam({ lr: options.lr ?? 0.001 });
+  const lr = options.lr ?? 0.001;
+  const prereg: number[] = [];
+  if (options.jit ?? true) {
+    const training = new FlatTraining(net, soft, options, options.state);
+    for (let k = 1; k <= options.steps; k++) {
+      const r = training.step(lr, options.lambda ?? 0.001, `training diverged at step ${k}`);
+      prereg.push(r.prereg);
+      options.onStep?.({ step: k, ...r });
+    }
+    return { soft: training.soft(), state: training.state(), prereg };
+  }
+  const opt: Optimizer<AdamState> = adam({ lr });
   let state = options.state ?? opt.init(soft);
   let w = soft;
-  const prereg: number[] = [];
   for (let k = 1; k <= options.steps; k++) {
     const r = lossAndGradient(net, w, options);
     if (!Number.isFinite(r.loss) || !Number.isFinite(r.prereg)) {
@@ -177,7 +274,9 @@ export function train(
       firstNonFinite(next.state.m, "adam.m") ??
       firstNonFinite(next.state.v, "adam.v");
     if (bad !== undefined)
-      throw new NonFiniteError(`training diverged at step ${k}: Adam's update made ${bad.where} ${bad.value}`);
+      throw new NonFiniteError(
+        `training diverged at step ${k}: Adam's update at lr ${lr} made ${bad.where} ${bad.value}`,
+      );
     prereg.push(r.prereg);
     ({ params: w, state } = next);
     options.onStep?.({ step: k, prereg: r.prereg, loss: r.loss, regL1: r.regL1 });
