@@ -73,5 +73,20 @@ const projectPrim: Primitive<VValue> = {
 
 /** `g` restricted to the key paths of the plain value `x`, with `x`'s kind. */
 export function projectVal(g: Val, x: VValue): Val {
-  return holdsTracked(g) ? apply(projectPrim, [g], x) : projectOntoP(g as VValue, x);
+  if (holdsTracked(g)) return apply(projectPrim, [g], x);
+  if (typeof g === "object" && projected.get(g) === x) return g;
+  return projectOntoP(g as VValue, x);
+}
+
+/**
+ * Plain cotangent trees known to be restrictions of themselves to a value: jit's
+ * replayed gradients, which a trace computed as projections onto arguments of the same
+ * structure. Projecting one again is skipped (it copied every leaf: a tenth of a
+ * 1000-leaf replay).
+ */
+const projected = new WeakMap<object, VValue>();
+
+/** Records that the plain tree `g` is its own projection onto `x` (see {@link projectVal}). */
+export function markProjected(g: VValue, x: VValue): void {
+  if (typeof g === "object") projected.set(g, x);
 }

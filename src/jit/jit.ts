@@ -7,6 +7,7 @@
  */
 import { apply, holdsTracked, innermostTrace, lift, type Primitive } from "../ad/primitive.js";
 import { pullback } from "../ad/pullback.js";
+import { markProjected } from "../ad/structural.js";
 import { bottom, tracing, withActiveTrace, type Val } from "../ad/tracked.js";
 import { layoutOf, slotsByPath, pathKeys, unflatten, writeLeaves, type Layout } from "../vvalue/layout.js";
 import type { VValue } from "../vvalue/types.js";
@@ -97,11 +98,27 @@ interface CallParams {
 }
 
 /**
- * Layout keys of trees already seen. A tree changed in place (V-values are meant to be
+ * Structure ids of trees already seen (a short id per distinct layout, so that a call's
+ * structure key is short to build and to hash: a 1000-leaf layout key hashed per call
+ * cost a tenth of a replay). A tree changed in place (V-values are meant to be
  * immutable, but nothing enforces it) is caught when its leaves are written: then its
- * key is forgotten and read again.
+ * id is forgotten and read again.
  */
 const keyCache = new WeakMap<object, string>();
+
+/** Ids of layout keys; ids are never reused, so clearing the table only costs retraces. */
+const layoutIds = new Map<string, string>();
+let nextLayoutId = 0;
+const MAX_LAYOUT_IDS = 10_000;
+
+function layoutId(layoutKey: string): string {
+  let id = layoutIds.get(layoutKey);
+  if (id === undefined) {
+    if (layoutIds.size >= MAX_LAYOUT_IDS) layoutIds.clear();
+    layoutIds.set(layoutKey, (id = `L${nextLayoutId++}`));
+  }
+  return id;
+}
 
 /** Thrown when an argument no longer has the structure cached for it. */
 class StaleStructure extends Error {}
@@ -131,7 +148,7 @@ function structureKey(args: readonly VValue[]): string {
       let k = keyCache.get(a);
       if (k === undefined) {
         validate(a, { name: `jit: argument ${i}` });
-        keyCache.set(a, (k = layoutOf(a).key));
+        keyCache.set(a, (k = layoutId(layoutOf(a).key)));
       }
       key += k + "\u0001";
     }
@@ -315,7 +332,11 @@ class Compiler {
       if (ok) {
         writeLeaves(g, M, p.inputs[gp.cotangentInput]!.offset); // its layout is gKey's
         if (this.replay(p, args, M, p.split, p.kernels.length)) {
-          const grads = args.map((_, i) => readOutput(p, M, i + 1));
+          const grads = args.map((a, i) => {
+            const g = readOutput(p, M, i + 1);
+            markProjected(g, a);
+            return g;
+          });
           gp.free.push(M);
           return grads;
         }

@@ -83,13 +83,23 @@ export function writeLeaves(v: VValue, out: Float64Array, offset: number): numbe
  * unflatten(layout, values); // { a: 1, b: { c: 2 } }
  */
 export function unflatten(layout: Layout, values: ArrayLike<number>, offset = 0): VValue {
-  const build = (s: Skeleton): VValue => {
-    if (typeof s === "number") return values[offset + s]!;
-    const out: MutableTree = newTree();
-    for (const k in s) out[k] = build(s[k]!);
-    return out;
-  };
-  return build(layout.skeleton);
+  return build(layout.skeleton, values, offset);
+}
+
+/** A skeleton node's keys, listed once (a replay rebuilds the same trees on every call). */
+const skeletonKeys = new WeakMap<object, string[]>();
+
+function build(s: Skeleton, values: ArrayLike<number>, offset: number): VValue {
+  if (typeof s === "number") return values[offset + s]!;
+  let ks = skeletonKeys.get(s);
+  if (ks === undefined) skeletonKeys.set(s, (ks = Object.keys(s)));
+  const out: MutableTree = newTree();
+  for (let i = 0; i < ks.length; i++) {
+    const k = ks[i]!;
+    const c = s[k]!;
+    out[k] = typeof c === "number" ? values[offset + c]! : build(c, values, offset);
+  }
+  return out;
 }
 
 /**
