@@ -18,16 +18,52 @@ interface Params {
 const join = (t: string, f: string, rest = ""): string => encodePath([t, f]) + rest;
 
 /**
- * For every link l (soft first) and every leaf p of its source value: the weight's
- * slot in memory (soft links) or its constant (hard links), the source leaf's slot,
- * and the key `[t, f, p]` of the target leaf.
+ * For every link l (soft first) and every leaf p of its source value, relative to the
+ * layouts (not the offsets) of the operation's arguments: the weight's slot in the
+ * soft matrix (soft links; -1 for hard ones, whose weight is `weight`), the source
+ * value `value` and its leaf `leaf`, and the key `[t, f, p]` of the target leaf.
+ * Computed once per network and layouts: a program lowers the same plan for each of
+ * its cycles (building it per cycle was a third of a first call's time, mostly
+ * garbage collection).
  */
-function triples(c: Compiled, soft: Region, values: readonly Region[]) {
-  const softSlots = slotsByPath(soft.layout);
+interface Plan {
+  weightSlot: Int32Array;
+  weight: Float64Array;
+  link: Int32Array;
+  value: Int32Array;
+  leaf: Int32Array;
+  target: readonly string[];
+  targetField: readonly string[];
+  /** Derived index maps, by what they depend on (see {@link memo}). */
+  derived: Map<string, Int32Array>;
+}
+
+const layoutIds = new WeakMap<Layout, number>();
+let nextLayoutId = 0;
+const idOf = (l: Layout): number => {
+  let id = layoutIds.get(l);
+  if (id === undefined) layoutIds.set(l, (id = nextLayoutId++));
+  return id;
+};
+
+const plans = new WeakMap<Compiled, Map<string, Plan>>();
+
+function planOf(c: Compiled, soft: Region, values: readonly Region[]): Plan {
+  const key = [soft, ...values].map((r) => (r.offset < 0 ? "-" : idOf(r.layout))).join(",");
+  let byKey = plans.get(c);
+  if (byKey === undefined) plans.set(c, (byKey = new Map()));
+  let plan = byKey.get(key);
+  if (plan === undefined) byKey.set(key, (plan = makePlan(c, soft.layout, values)));
+  return plan;
+}
+
+function makePlan(c: Compiled, softLayout: Layout, values: readonly Region[]): Plan {
+  const softSlots = slotsByPath(softLayout);
   const weightSlot: number[] = [],
     weight: number[] = [],
     link: number[] = [],
-    source: number[] = [];
+    value: number[] = [],
+    leaf: number[] = [];
   const target: string[] = [],
     targetField: string[] = [];
   for (let l = 0; l < c.w.length; l++) {
@@ -36,23 +72,57 @@ function triples(c: Compiled, soft: Region, values: readonly Region[]) {
     const [t, f] = c.targets[c.tgt[l]!]!;
     const [s, sf] = c.sources[j]!;
     const ws = l < c.softCount ? softSlots.get(encodePath([t, f, s, sf])) : undefined;
-    const v = values[j]!;
-    pathKeys(v.layout).forEach((p, i) => {
-      weightSlot.push(ws === undefined ? -1 : soft.offset + ws);
+    const field = join(t, f);
+    pathKeys(values[j]!.layout).forEach((p, i) => {
+      weightSlot.push(ws ?? -1);
       weight.push(c.w[l]!);
       link.push(l);
-      source.push(v.offset + i);
-      target.push(join(t, f, p));
-      targetField.push(join(t, f));
+      value.push(j);
+      leaf.push(i);
+      target.push(field + p);
+      targetField.push(field);
     });
   }
   return {
     weightSlot: Int32Array.from(weightSlot),
     weight: Float64Array.from(weight),
-    link,
-    source: Int32Array.from(source),
+    link: Int32Array.from(link),
+    value: Int32Array.from(value),
+    leaf: Int32Array.from(leaf),
     target,
     targetField,
+    derived: new Map(),
+  };
+}
+
+/** A map derived from a plan and the layouts in `layouts`, computed once. */
+function memo(plan: Plan, what: string, layouts: readonly Layout[], make: () => Int32Array): Int32Array {
+  const key = what + layouts.map(idOf).join(",");
+  let m = plan.derived.get(key);
+  if (m === undefined) plan.derived.set(key, (m = make()));
+  return m;
+}
+
+/** `rel + offset` where rel ≥ 0, else rel: a relative slot map made absolute. */
+function shifted(rel: Int32Array, offset: number): Int32Array {
+  const out = new Int32Array(rel.length);
+  for (let i = 0; i < rel.length; i++) out[i] = rel[i]! >= 0 ? rel[i]! + offset : rel[i]!;
+  return out;
+}
+
+/** The plan's triples at the arguments' offsets. */
+function triples(c: Compiled, soft: Region, values: readonly Region[]) {
+  const plan = planOf(c, soft, values);
+  const source = new Int32Array(plan.value.length);
+  for (let i = 0; i < source.length; i++) source[i] = values[plan.value[i]!]!.offset + plan.leaf[i]!;
+  return {
+    plan,
+    weightSlot: shifted(plan.weightSlot, soft.offset),
+    weight: plan.weight,
+    link: plan.link,
+    source,
+    target: plan.target,
+    targetField: plan.targetField,
   };
 }
 
@@ -60,8 +130,13 @@ function triples(c: Compiled, soft: Region, values: readonly Region[]) {
 export function downKernel(at: KernelSite<Params>): Kernel {
   const [soft, ...values] = at.args as Region[];
   const tr = triples(at.params.c, soft!, values);
-  const outSlots = slotsByPath(at.out.layout);
-  const X = Int32Array.from(tr.target, (k) => at.out.offset + outSlots.get(k)!);
+  const X = shifted(
+    memo(tr.plan, "down", [at.out.layout], () => {
+      const outSlots = slotsByPath(at.out.layout);
+      return Int32Array.from(tr.target, (k) => outSlots.get(k)!);
+    }),
+    at.out.offset,
+  );
   const { weightSlot: WS, weight: W, source: Y } = tr;
   const o = at.out.offset,
     n = at.out.layout.size;
@@ -79,18 +154,20 @@ export function downKernel(at: KernelSite<Params>): Kernel {
  * target field (the link is skipped, as in the plain backward), -1 where the field is
  * there but not that leaf (a zero).
  */
-function cotangentSlots(g: Region, tr: { target: readonly string[]; targetField: readonly string[] }): Int32Array {
-  const gSlots = slotsByPath(g.layout);
-  let fields = fieldsOf.get(g.layout);
-  if (fields === undefined) {
-    fieldsOf.set(g.layout, (fields = new Set()));
-    collectFields(g.layout.skeleton, fields);
-  }
-  return Int32Array.from(tr.target, (k, i) => {
-    if (!fields.has(tr.targetField[i]!)) return -2;
-    const s = gSlots.get(k);
-    return s === undefined ? -1 : g.offset + s;
+function cotangentSlots(g: Region, plan: Plan): Int32Array {
+  const rel = memo(plan, "cotangent", [g.layout], () => {
+    const gSlots = slotsByPath(g.layout);
+    let fields = fieldsOf.get(g.layout);
+    if (fields === undefined) {
+      fieldsOf.set(g.layout, (fields = new Set()));
+      collectFields(g.layout.skeleton, fields);
+    }
+    return Int32Array.from(plan.target, (k, i) => {
+      if (!fields.has(plan.targetField[i]!)) return -2;
+      return gSlots.get(k) ?? -1;
+    });
   });
+  return shifted(rel, g.offset);
 }
 
 const fieldsOf = new WeakMap<Layout, Set<string>>();
@@ -110,15 +187,21 @@ export function softBarKernel(at: KernelSite<Params>): Kernel {
   const [soft, g, ...values] = at.args as Region[];
   const { c } = at.params;
   const tr = triples(c, soft!, values);
-  const G = cotangentSlots(g!, tr);
-  const outSlots = slotsByPath(at.out.layout);
-  const links = Int32Array.from(tr.link);
-  const linkSlot = new Int32Array(c.softCount).fill(-1);
-  for (let l = 0; l < c.softCount; l++) {
-    const [t, f] = c.targets[c.tgt[l]!]!;
-    const [s, sf] = c.sources[c.src[l]!]!;
-    linkSlot[l] = at.out.offset + (outSlots.get(encodePath([t, f, s, sf])) ?? -1 - at.out.offset);
-  }
+  const G = cotangentSlots(g!, tr.plan);
+  const links = tr.link;
+  const linkSlot = shifted(
+    memo(tr.plan, "softBar", [at.out.layout], () => {
+      const outSlots = slotsByPath(at.out.layout);
+      const rel = new Int32Array(c.softCount).fill(-1);
+      for (let l = 0; l < c.softCount; l++) {
+        const [t, f] = c.targets[c.tgt[l]!]!;
+        const [s, sf] = c.sources[c.src[l]!]!;
+        rel[l] = outSlots.get(encodePath([t, f, s, sf])) ?? -1;
+      }
+      return rel;
+    }),
+    at.out.offset,
+  );
   const Y = tr.source,
     o = at.out.offset,
     n = at.out.layout.size,
@@ -139,19 +222,19 @@ export function valueBarsKernel(at: KernelSite<Params>): Kernel {
   const [soft, g, ...values] = at.args as Region[];
   const { c } = at.params;
   const tr = triples(c, soft!, values);
-  const G = cotangentSlots(g!, tr);
-  const outSlots = slotsByPath(at.out.layout);
+  const G = cotangentSlots(g!, tr.plan);
   // the out slot of ȳ_j[p] for each triple
-  const valueOf = new Map<number, { j: number; p: string }>();
-  values.forEach((v, j) => {
-    if (v.offset < 0) return;
-    pathKeys(v.layout).forEach((p, i) => valueOf.set(v.offset + i, { j, p }));
-  });
-  const Out = Int32Array.from(tr.source, (y) => {
-    const { j, p } = valueOf.get(y)!;
-    const s = outSlots.get(encodePath([String(j)]) + p);
-    return s === undefined ? -1 : at.out.offset + s;
-  });
+  const Out = shifted(
+    memo(tr.plan, "valueBars", [at.out.layout], () => {
+      const outSlots = slotsByPath(at.out.layout);
+      const { plan } = tr;
+      return Int32Array.from(plan.value, (j, i) => {
+        const p = pathKeys(values[j]!.layout)[plan.leaf[i]!]!;
+        return outSlots.get(encodePath([String(j)]) + p) ?? -1;
+      });
+    }),
+    at.out.offset,
+  );
   const { weightSlot: WS, weight: W } = tr;
   const o = at.out.offset,
     n = at.out.layout.size;
