@@ -14,7 +14,7 @@ const root = import.meta.dirname;
  * The layers of src/ in dependency order: a file may import from its own layer and from
  * layers to its left, never from one to its right.
  */
-const layers = ["vvalue", "ad", "ops", "jit", "optim", "testing", "dmm", "synth", "cli"];
+const layers = ["vvalue", "ad", "ops", "jit", "optim", "extend", "testing", "dmm", "synth", "cli"];
 
 /** The core that src/index.ts re-exports; importing src/index.ts is importing all of it. */
 const core = ["vvalue", "ad", "ops", "jit", "optim"];

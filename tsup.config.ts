@@ -4,6 +4,7 @@ export default defineConfig({
   entry: {
     index: "src/index.ts",
     "testing/index": "src/testing/index.ts",
+    "extend/index": "src/extend/index.ts",
     "dmm/index": "src/dmm/index.ts",
     "synth/index": "src/synth/index.ts",
     "cli/main": "src/cli/main.ts",

@@ -140,7 +140,7 @@ ok("publint");
 // 4. Every export path without fast-check, both module systems.
 const node = (step, args, options = {}) => run(step, process.execPath, args, { cwd: consumer, ...options });
 const loadAll =
-  "for (const p of ['vgrad', 'vgrad/dmm', 'vgrad/synth']) { const m = LOAD(p); if (Object.keys(m).length < 5) throw new Error(p + ': too few exports'); }";
+  "for (const p of ['vgrad', 'vgrad/dmm', 'vgrad/synth', 'vgrad/extend']) { const m = LOAD(p); if (Object.keys(m).length < 5) throw new Error(p + ': too few exports'); }";
 node("import without fast-check", ["--input-type=module", "-e", loadAll.replace("LOAD(p)", "await import(p)")]);
 node("require without fast-check", ["-e", loadAll.replace("LOAD(p)", "require(p)")]);
 for (const [system, args] of [

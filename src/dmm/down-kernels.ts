@@ -4,8 +4,16 @@
  * target leaf) slot triples, so a replay is one multiply-add per triple, in the same
  * order as the plain implementation (bit-identical sums).
  */
-import type { Kernel, KernelSite, Region } from "../ad/primitive.js";
-import { encodePath, pathKeys, slotsByPath, type Layout, type Skeleton } from "../vvalue/layout.js";
+import {
+  encodePath,
+  pathKeys,
+  slotsByPath,
+  type Kernel,
+  type KernelSite,
+  type Region,
+  type Skeleton,
+} from "../extend/index.js";
+import type { Layout } from "../vvalue/layout.js";
 import type { VValue } from "../vvalue/types.js";
 import type { Compiled } from "./dense-down.js";
 

@@ -12,6 +12,7 @@ export const ENTRY_POINTS: ReadonlyArray<readonly [specifier: string, file: stri
   ["vgrad/dmm", "src/dmm/index.ts"],
   ["vgrad/synth", "src/synth/index.ts"],
   ["vgrad/testing", "src/testing/index.ts"],
+  ["vgrad/extend", "src/extend/index.ts"],
 ];
 
 export interface VirtualModule {

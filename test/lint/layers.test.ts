@@ -13,7 +13,7 @@ const RULE = "import-x/no-restricted-paths";
 
 // The architecture, stated here independently of the config: dependency order, and the
 // layers a packed install loads without fast-check (so they may not import src/testing).
-const order = ["vvalue", "ad", "ops", "jit", "optim", "testing", "dmm", "synth", "cli"];
+const order = ["vvalue", "ad", "ops", "jit", "optim", "extend", "testing", "dmm", "synth", "cli"];
 const core = ["vvalue", "ad", "ops", "jit", "optim"];
 const withoutFastCheck = ["dmm", "synth", "cli"];
 
