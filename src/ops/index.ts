@@ -6,3 +6,4 @@ export { max, min, clip } from "./compare.js";
 export { get, keys, embed } from "./access.js";
 export { where } from "./where.js";
 export { mapLeaves, type LeavesOf } from "./tree-map.js";
+export { unpack } from "./unpack.js";
