@@ -10,7 +10,7 @@ import { shapeOf } from "../ad/stop-gradient.js";
 import { tracing, Tracked, type Val } from "../ad/tracked.js";
 import { mapLeaves as mapOneTree } from "../vvalue/leaves.js";
 import type { VValue } from "../vvalue/types.js";
-import { describe, zipLeaves } from "../vvalue/zip-leaves.js";
+import { zipLeaves } from "../vvalue/zip-leaves.js";
 import { get } from "./access.js";
 
 /** The leaves `f` receives, one per tree: a number each (a tracked one inside a differentiated function). */
