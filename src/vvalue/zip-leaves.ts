@@ -129,7 +129,7 @@ function checked(
 }
 
 /** What a wrong result of f is, for messages ("an array", "a string"). */
-export function describe(y: unknown): string {
+function describe(y: unknown): string {
   if (y === null || y === undefined) return String(y);
   if (Array.isArray(y)) return "an array";
   if (typeof y !== "object") return `a ${typeof y}`;
