@@ -86,7 +86,7 @@ export function writeLeaves(v: VValue, out: Float64Array, offset: number): numbe
 /**
  * The V-value of `layout` whose leaves are `values[offset + slot]`, made of vgrad's
  * trees (every key is data). Throws a RangeError when `values` holds fewer than
- * `offset + layout.size` numbers.
+ * `offset + layout.size` numbers, or `offset` is not a valid index (for a layout with leaves).
  *
  * @example
  * const { values, layout } = flatten({ a: 1, b: { c: 2 } });
@@ -95,13 +95,16 @@ export function writeLeaves(v: VValue, out: Float64Array, offset: number): numbe
  * unflatten(layout, [0, 0, 7, 8], 2);                  // { a: 7, b: { c: 8 } }
  */
 export function unflatten(layout: Layout, values: ArrayLike<number>, offset = 0): VValue {
-  if (!(Number.isInteger(offset) && offset >= 0)) {
-    throw new RangeError(`unflatten: offset must be an integer >= 0, got ${String(offset)}`);
-  }
-  if (!(values.length >= offset + layout.size)) {
-    throw new RangeError(
-      `unflatten: the layout has ${layout.size} leaves but values holds ${values.length - offset} from offset ${offset}`,
-    );
+  // a layout without leaves reads nothing, wherever it starts (jit places some at Infinity)
+  if (layout.size > 0) {
+    if (!(Number.isInteger(offset) && offset >= 0)) {
+      throw new RangeError(`unflatten: offset must be an integer >= 0, got ${String(offset)}`);
+    }
+    if (!(values.length >= offset + layout.size)) {
+      throw new RangeError(
+        `unflatten: the layout has ${layout.size} leaves but values holds ${values.length - offset} from offset ${offset}`,
+      );
+    }
   }
   const build = (s: Skeleton): VValue => {
     if (typeof s === "number") return values[offset + s]!;
