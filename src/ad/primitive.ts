@@ -10,6 +10,7 @@ import { SparseCotangent } from "./cotangent.js";
 import { getVal } from "./structural.js";
 import { skeletonAt, unflatten, writeLeaves, type Layout } from "../vvalue/layout.js";
 import { firstSlot } from "./kernels.js";
+import { undrafted } from "./drafts.js";
 import { bottom, escapedError, Trace, Tracked, tracing, type Val, VALUE, TRACE, PLAIN } from "./tracked.js";
 
 /** A cotangent as a rule may return it: a V-value (possibly tracked) or a sparse form. */
@@ -178,7 +179,8 @@ export function lift(v: Val, trace: Trace): Val {
       paths.push(path.slice());
       return new Hole(boxes.push(x) - 1);
     }
-    if (typeof x === "number" || innermostTrace(x) === null) return x;
+    if (typeof x === "number") return x;
+    if (innermostTrace(x) === null) return undrafted(x);
     const out: Record<string, unknown> = Object.create(TREE_PROTO);
     for (const k in x) {
       path.push(k);
@@ -228,7 +230,7 @@ export function apply<P>(prim: Primitive<P>, args: Val[], params: P): Val {
   const unboxed: Val[] = new Array(n);
   let lower = false; // does any argument hold boxes of an outer trace?
   for (let i = 0; i < n; i++) {
-    const a = lift(args[i]!, trace);
+    const a = lift(undrafted(args[i]!), trace);
     if (a instanceof Tracked && a[TRACE] === trace) {
       parents.push(a);
       argOf.push(i);

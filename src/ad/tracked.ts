@@ -81,7 +81,14 @@ export class Tracked {
   }
 
   /** JS arithmetic or comparison on a tracked value is always a mistake: say so. */
-  [Symbol.toPrimitive](): never {
+  [Symbol.toPrimitive](hint: string): never {
+    if (hint === "string") {
+      // String(x), a template literal; immer's produce(x) formats its error so
+      throw new TypeError(
+        "vgrad: a tracked value was converted to a string. Use primal(x) to print it; " +
+          "to edit a tracked tree with immer, draft produce(unpack(x), …).",
+      );
+    }
     throw new TypeError(
       "vgrad: a tracked value was used in JavaScript arithmetic or comparison. " +
         "Use vgrad operations (add, mul, ...) for arithmetic and primal(x) for control flow.",

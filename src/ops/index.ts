@@ -5,3 +5,5 @@ export { relu, tanh, sigmoid, exp, log, square, sqrt, abs } from "./leafwise.js"
 export { max, min, clip } from "./compare.js";
 export { get, keys, embed } from "./access.js";
 export { where } from "./where.js";
+export { mapLeaves, type LeavesOf } from "./tree-map.js";
+export { unpack } from "./unpack.js";

@@ -7,6 +7,7 @@
  */
 import { child, newTree, type MutableTree } from "./tree.js";
 import { NUMBER_KEY, type VTree, type VValue } from "./types.js";
+import { validate } from "./validate.js";
 
 /** A skeleton: a slot number where the value has a leaf. */
 export type Skeleton = number | { readonly [key: string]: Skeleton };
@@ -48,12 +49,19 @@ export function layoutOf(v: VValue): Layout {
 }
 
 /**
- * The leaves of `v` as a Float64Array in its layout's order, with the layout.
+ * The leaves of `v` as a Float64Array, depth first in key order, with its layout:
+ * `unflatten(layout, values)` rebuilds `v` exactly (key order, empty subtrees, a number
+ * versus `{":number": x}`). Layouts are jit's: `layout.key` is the structure `jit`
+ * compiles one program for, so values of one key can share flat code and buffers.
+ * Throws `validate`'s TypeError (naming the path) for what is not a V-value.
  *
  * @example
- * flatten({ a: 1, b: { c: 2 } }).values; // Float64Array [1, 2]
+ * flatten({ a: 1, b: { c: 2 } }).values;                // Float64Array [1, 2]
+ * flatten({ b: { c: 5 }, a: 6 }).layout.key === flatten({ b: { c: 1 }, a: 2 }).layout.key; // true
+ * flatten({ a: 1, b: 2 }).layout.key === flatten({ b: 2, a: 1 }).layout.key;               // false (key order)
  */
 export function flatten(v: VValue): { values: Float64Array; layout: Layout } {
+  validate(v, { name: "flatten: value" });
   const layout = layoutOf(v);
   const values = new Float64Array(layout.size);
   writeLeaves(v, values, 0);
@@ -76,13 +84,28 @@ export function writeLeaves(v: VValue, out: Float64Array, offset: number): numbe
 }
 
 /**
- * The V-value of `layout` whose leaves are `values[offset + slot]`.
+ * The V-value of `layout` whose leaves are `values[offset + slot]`, made of vgrad's
+ * trees (every key is data). Throws a RangeError when `values` holds fewer than
+ * `offset + layout.size` numbers, or `offset` is not a valid index (for a layout with leaves).
  *
  * @example
  * const { values, layout } = flatten({ a: 1, b: { c: 2 } });
- * unflatten(layout, values); // { a: 1, b: { c: 2 } }
+ * unflatten(layout, values);                           // { a: 1, b: { c: 2 } }
+ * unflatten(layout, values.map((x) => 10 * x));        // { a: 10, b: { c: 20 } }
+ * unflatten(layout, [0, 0, 7, 8], 2);                  // { a: 7, b: { c: 8 } }
  */
 export function unflatten(layout: Layout, values: ArrayLike<number>, offset = 0): VValue {
+  // a layout without leaves reads nothing, wherever it starts (jit places some at Infinity)
+  if (layout.size > 0) {
+    if (!(Number.isInteger(offset) && offset >= 0)) {
+      throw new RangeError(`unflatten: offset must be an integer >= 0, got ${String(offset)}`);
+    }
+    if (!(values.length >= offset + layout.size)) {
+      throw new RangeError(
+        `unflatten: the layout has ${layout.size} leaves but values holds ${values.length - offset} from offset ${offset}`,
+      );
+    }
+  }
   return build(layout.skeleton, values, offset);
 }
 

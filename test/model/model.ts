@@ -180,6 +180,17 @@ export const add = (a: MValue, b: MValue): MValue =>
 export const sub = (a: MValue, b: MValue): MValue =>
   union(a, b, (p, q) => ({ x: p.x - q.x, m: p.m + q.m, exact: p.exact && q.exact }));
 
+/**
+ * `mapLeaves((x, y) => add(mul(x, y), x), a, b)`: the guide's tree utilities map `f`
+ * over the union of the leaf paths, a missing leaf being 0 (as `add` reads its
+ * arguments). This `f` rounds twice, in a fixed order.
+ */
+export const mapLeavesXyPlusX = (a: MValue, b: MValue): MValue =>
+  union(a, b, (p, q) => {
+    const pq = product(p, q);
+    return { x: pq.x + p.x, m: pq.m + p.m, exact: pq.exact && p.exact };
+  });
+
 export const neg = (v: MValue): MValue => each(v, (l) => ({ x: -l.x, m: l.m, exact: l.exact }));
 
 /** The scalar of `scale`/`div`: a number is its leaf at `[]`. */

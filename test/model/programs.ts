@@ -10,7 +10,7 @@ import { keyArb, leafArb, vvalueArb, vvaluePairArb } from "../../src/testing/ind
 import * as M from "./model.js";
 
 export const UNARY = ["neg", "relu", "tanh", "sigmoid", "exp", "log", "square", "sqrt", "abs"] as const;
-export const BINARY = ["add", "sub", "mul", "max", "min", "dot"] as const;
+export const BINARY = ["add", "sub", "mul", "max", "min", "dot", "mapLeaves"] as const;
 export const REDUCTIONS = ["sum", "l1Norm", "l2Norm", "maxNorm"] as const;
 export const OTHER = ["scale", "div", "clip", "linearCombination", "get", "literal"] as const;
 export const OPS = [...UNARY, ...BINARY, ...REDUCTIONS, ...OTHER] as const;
@@ -43,7 +43,15 @@ export const vgradBackend: Backend<V.VValue> = {
     sqrt: V.sqrt,
     abs: V.abs,
   },
-  binary: { add: V.add, sub: V.sub, mul: V.mul, max: V.max, min: V.min, dot: V.dot },
+  binary: {
+    add: V.add,
+    sub: V.sub,
+    mul: V.mul,
+    max: V.max,
+    min: V.min,
+    dot: V.dot,
+    mapLeaves: (a, b) => V.mapLeaves((x, y) => V.add(V.mul(x, y), x), a, b),
+  },
   reduce: { sum: V.sum, l1Norm: V.l1Norm, l2Norm: V.l2Norm, maxNorm: V.maxNorm },
   scale: V.scale,
   div: V.div,
@@ -76,6 +84,7 @@ export function modelBackend(watch?: M.Watch): Backend<M.MValue> {
       max: (a, b) => M.max(a, b, watch),
       min: (a, b) => M.min(a, b, watch),
       dot: M.dot,
+      mapLeaves: M.mapLeavesXyPlusX,
     },
     reduce: {
       sum: M.sum,
@@ -156,6 +165,7 @@ export function resolve(program: Program, numeric: readonly boolean[]): Step[] {
       case "max":
       case "min":
       case "dot":
+      case "mapLeaves":
         push({ ...base, args: [reg(ins.a), reg(ins.b)] });
         break;
       case "scale":
@@ -198,6 +208,7 @@ export function run<T>(be: Backend<T>, steps: readonly Step[], inputs: readonly 
       case "max":
       case "min":
       case "dot":
+      case "mapLeaves":
         r = be.binary[s.op](x, y);
         break;
       case "sum":
@@ -248,6 +259,9 @@ export function renderProgram(steps: readonly Step[], inputs: readonly V.VValue[
         break;
       case "get":
         e = `get(${a[0]}, ${s.keys.map(str).join(", ")})`;
+        break;
+      case "mapLeaves":
+        e = `mapLeaves((x, y) => add(mul(x, y), x), ${a[0]}, ${a[1]})`;
         break;
       case "literal":
         e = `{ ${s.keys.map((k, i) => `[${str(k)}]: ${a[i]}`).join(", ")} }`;
