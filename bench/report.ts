@@ -71,6 +71,10 @@ export interface CoreJit {
   gradientOverEager: number;
   /** jit value + gradient ÷ tfjs valueAndGrads. */
   gradientVsTfjs: number;
+  /** Value + gradient on flat arrays (`jf.flat(...args).valueAndGradient`): no trees per call. */
+  flatGradient?: Measurement;
+  /** That ÷ tfjs valueAndGrads (tfjs too keeps its data in flat tensors). */
+  flatGradientVsTfjs?: number;
   /** First call ÷ one eager value + gradient. */
   firstCallOverEagerGradient: number;
   program: JitProgramInfo;
@@ -335,6 +339,8 @@ export function renderCoreJit(r: SuiteResult<CoreRow>): string | null {
             fmtVs(w.jit.forwardOverEager),
             fmtVs(w.jit.gradientOverEager),
             fmtVs(w.jit.gradientVsTfjs),
+            w.jit.flatGradient === undefined ? "—" : cell(w.jit.flatGradient),
+            w.jit.flatGradientVsTfjs === undefined ? "—" : fmtVs(w.jit.flatGradientVsTfjs),
             cell(w.jit.firstCall),
             fmtRatio(w.jit.firstCallOverEagerGradient),
             programCell(w.jit.program),
@@ -351,6 +357,8 @@ export function renderCoreJit(r: SuiteResult<CoreRow>): string | null {
       "jit/eager forward",
       "jit/eager gradient",
       "jit/tfjs gradient",
+      "jit on flat arrays: value+grad",
+      "jit flat/tfjs gradient",
       "first call (trace + compile)",
       "first call ÷ eager value+grad",
       "gradient program",
