@@ -1,0 +1,205 @@
+/**
+ * Forward mode: a trace whose boxes carry a tangent beside their value. Recording an
+ * operation computes the result's tangent at once, from the arguments' tangents,
+ * through the operation's `jvp` rule; nothing is kept for later, so a jvp costs about
+ * one forward pass plus one pass of the rules. The rules are written with vgrad
+ * operations, so they are recorded by enclosing traces: a jvp of a gradient
+ * (forward-over-reverse, {@link hvp}) and a gradient of a jvp both work.
+ */
+import { child, newTree } from "../vvalue/tree.js";
+import { NUMBER_KEY, type VValue } from "../vvalue/types.js";
+import { formatPath, validate } from "../vvalue/validate.js";
+import { innermostTrace, isNumberLike, lift, toNumber, type Primitive } from "./primitive.js";
+import { projectVal } from "./structural.js";
+import { shapeOf } from "./stop-gradient.js";
+import { escapedError, PLAIN, Trace, TRACE, Tracked, VALUE, withActiveTrace, type Val } from "./tracked.js";
+
+/** A forward-mode box's tangent (undefined = zero), under a symbol like a box's other fields. */
+export const TANGENT: unique symbol = Symbol("vgrad.tangent");
+
+/** A box of a {@link JvpTrace}: a value one level down and its tangent. */
+export class JvpBox extends Tracked {
+  readonly [TANGENT]: Val | undefined;
+  constructor(value: Val, trace: JvpTrace, tangent: Val | undefined) {
+    super(value, trace, null, null);
+    this[TANGENT] = tangent;
+  }
+}
+// `t.constructor` is data (see tracked.ts)
+delete (JvpBox.prototype as { constructor?: unknown }).constructor;
+
+/** The error for forward mode through an operation that has no forward rule. */
+function noRule(prim: Primitive<unknown>): TypeError {
+  return new TypeError(
+    `jvp: the operation "${prim.name}" has no forward-mode rule, so forward mode (jvp, hvp, hessian, a forward-mode jacobian) cannot pass through it; ` +
+      "give it one (defineOp's options: { jvp }) or use reverse mode (gradient, pullback)",
+  );
+}
+
+/** A forward-mode trace: each recorded operation gets its tangent from its `jvp` rule. */
+export class JvpTrace extends Trace {
+  record(
+    prim: Primitive<unknown>,
+    ans: Val,
+    parents: Tracked[],
+    args: Val[],
+    params: unknown,
+    argOf: readonly number[],
+  ): Tracked {
+    let tangents: Array<Val | undefined> | null = null;
+    for (let j = 0; j < parents.length; j++) {
+      const t = (parents[j] as JvpBox)[TANGENT];
+      if (t === undefined) continue;
+      tangents ??= new Array<Val | undefined>(args.length).fill(undefined);
+      tangents[argOf[j]!] = t;
+    }
+    let tangent: Val | undefined;
+    if (tangents !== null) {
+      if (prim.jvp === undefined) throw noRule(prim);
+      tangent = prim.jvp(args, tangents, params, ans);
+      // a number's tangent is a number (a tree of ":number" parts is read as one)
+      if (tangent !== undefined && isNumberLike(ans) && !isNumberLike(tangent)) tangent = toNumber(tangent);
+    }
+    return new JvpBox(ans, this, tangent);
+  }
+}
+
+/** Whether `box` belongs to a forward-mode trace (stopGradient drops its tangent). */
+export function isForwardBox(box: Tracked): boolean {
+  return box[TRACE] instanceof JvpTrace;
+}
+
+type Fn = (...args: any[]) => VValue;
+
+/**
+ * Runs `f` on boxes of a new forward-mode trace holding `primals` (possibly tracked by
+ * enclosing traces) and `tangents` (undefined = zero): f's value and its tangent
+ * (undefined = zero). No argument checks: callers check.
+ */
+export function forwardTangent(
+  f: Fn,
+  primals: readonly Val[],
+  tangents: ReadonlyArray<Val | undefined>,
+  where: string,
+): { value: Val; tangent: Val | undefined } {
+  const trace = new JvpTrace();
+  const inputs = primals.map((p, i) => {
+    const box = new JvpBox(p, trace, tangents[i]);
+    box[PLAIN] = innermostTrace(p) === null;
+    return box;
+  });
+  let out: Val;
+  try {
+    out = withActiveTrace(() => f(...inputs)) as Val;
+    if (out === undefined || out === null || (typeof out !== "number" && typeof out !== "object")) {
+      throw new TypeError(`${where}: f returned ${out === null ? "null" : typeof out}; it must return a V-value`);
+    }
+    out = lift(out, trace);
+  } finally {
+    trace.done = true;
+  }
+  if (out instanceof JvpBox && out[TRACE] === trace) return { value: out[VALUE], tangent: out[TANGENT] };
+  checkValue(where, out, "f's result");
+  return { value: out, tangent: undefined };
+}
+
+const isTracked = (x: object): boolean => x instanceof Tracked;
+
+/** A V-value (tracked values of enclosing differentiations allowed), and no box of a finished one. */
+export function checkValue(where: string, v: unknown, name: string): void {
+  if (typeof v === "number") return;
+  validate(v, { name: `${where}: ${name}`, allow: isTracked });
+  const t = innermostTrace(v);
+  if (t !== null && t.done) throw escapedError(where);
+}
+
+/**
+ * Throws unless every leaf of the tangent `t` is at a leaf path of its primal `p`
+ * (both plain): a tangent may leave leaves out (zeros) but not add any.
+ */
+function checkTangentShape(t: VValue, p: VValue, name: string, primalName: string, path: string[] = []): void {
+  if (typeof t === "number") {
+    if (typeof p === "number") return;
+    // t ≡ {":number": t}
+    const pn = child(p, NUMBER_KEY);
+    if (pn === undefined) {
+      throw new TypeError(
+        `jvp: ${formatPath(name, path)} is a number where ${formatPath(primalName, path)} is a tree without a ":number" part; a tangent must have its primal's shape (leaves may be left out)`,
+      );
+    }
+    checkTangentShape(t, pn, name, primalName, [...path, NUMBER_KEY]);
+    return;
+  }
+  for (const k in t) {
+    const pk = typeof p === "number" ? (k === NUMBER_KEY ? p : undefined) : child(p, k);
+    if (pk === undefined) {
+      throw new TypeError(
+        `jvp: ${formatPath(name, [...path, k])} has no counterpart in ${formatPath(primalName, path)}; a tangent must have its primal's shape (leaves may be left out)`,
+      );
+    }
+    checkTangentShape(t[k]!, pk, name, primalName, [...path, k]);
+  }
+}
+
+/** Checks `primals` and `tangents` (one per argument, each tangent within its primal's leaves). */
+export function checkPrimalsAndTangents(where: string, primals: unknown, tangents: unknown): void {
+  const describe = (x: unknown): string => (x === null ? "null" : Array.isArray(x) ? "an array" : typeof x);
+  if (!Array.isArray(primals)) {
+    throw new TypeError(
+      `${where}: primals must be an array of V-values, one per argument of f; got ${describe(primals)}`,
+    );
+  }
+  if (!Array.isArray(tangents)) {
+    throw new TypeError(`${where}: tangents must be an array of V-values, one per primal; got ${describe(tangents)}`);
+  }
+  if (primals.length !== tangents.length) {
+    throw new RangeError(
+      `${where}: ${primals.length} primal(s) and ${tangents.length} tangent(s); give one tangent per primal`,
+    );
+  }
+  primals.forEach((p, i) => checkValue(where, p, `primals[${i}]`));
+  tangents.forEach((t, i) => {
+    checkValue(where, t, `tangents[${i}]`);
+    checkTangentShape(shapeOf(t as VValue), shapeOf(primals[i] as VValue), `tangents[${i}]`, `primals[${i}]`);
+  });
+}
+
+/** A user's tangent as the trace takes it: its primal's kind, and undefined for a zero. */
+export function entryTangent(t: VValue, primal: VValue): Val | undefined {
+  const p = projectVal(t, shapeOf(primal));
+  return typeof p === "object" && !(p instanceof Tracked) && isEmptyTree(p) ? undefined : p;
+}
+
+function isEmptyTree(t: object): boolean {
+  for (const _ in t) return false;
+  return true;
+}
+
+/** A tangent as returned to the user: shaped like its value (`0` or `{}` for a zero). */
+export function finishTangent(t: Val | undefined, value: Val): VValue {
+  if (t === undefined) return isNumberLike(value) ? 0 : newTree();
+  return projectVal(t, shapeOf(value as VValue)) as VValue;
+}
+
+/**
+ * Forward mode: `f(...primals)` and its directional derivative along `tangents`
+ * (`J·t`, one tangent per argument, shaped like it; a leaf left out is a zero),
+ * computed in one pass with each operation's forward rule. The tangent comes back
+ * shaped like the value (sparse: only leaves that depend on the tangents).
+ *
+ * @example
+ * jvp((x, y) => mul(x, y), [{ a: 2, b: 3 }, { a: 5, b: 7 }], [{ a: 1 }, {}]);
+ * // { value: { a: 10, b: 21 }, tangent: { a: 5 } }
+ * jvp((x) => sum(square(x)), [{ a: 1, b: 2 }], [{ a: 1, b: 1 }]); // { value: 5, tangent: 6 }
+ */
+export function jvp(f: Fn, primals: VValue[], tangents: VValue[]): { value: VValue; tangent: VValue } {
+  if (typeof f !== "function") throw new TypeError(`jvp: f must be a function, got ${typeof f}`);
+  checkPrimalsAndTangents("jvp", primals, tangents);
+  const { value, tangent } = forwardTangent(
+    f,
+    primals,
+    tangents.map((t, i) => entryTangent(t, primals[i]!)),
+    "jvp",
+  );
+  return { value: value as VValue, tangent: finishTangent(tangent, value) };
+}
