@@ -117,27 +117,34 @@ export function checkValue(where: string, v: unknown, name: string): void {
  * Throws unless every leaf of the tangent `t` is at a leaf path of its primal `p`
  * (both plain): a tangent may leave leaves out (zeros) but not add any.
  */
-function checkTangentShape(t: VValue, p: VValue, name: string, primalName: string, path: string[] = []): void {
+function checkTangentShape(
+  where: string,
+  t: VValue,
+  p: VValue,
+  name: string,
+  primalName: string,
+  path: string[] = [],
+): void {
   if (typeof t === "number") {
     if (typeof p === "number") return;
     // t ≡ {":number": t}
     const pn = child(p, NUMBER_KEY);
     if (pn === undefined) {
       throw new TypeError(
-        `jvp: ${formatPath(name, path)} is a number where ${formatPath(primalName, path)} is a tree without a ":number" part; a tangent must have its primal's shape (leaves may be left out)`,
+        `${where}: ${formatPath(name, path)} is a number where ${formatPath(primalName, path)} is a tree without a ":number" part; a tangent must have its primal's shape (leaves may be left out)`,
       );
     }
-    checkTangentShape(t, pn, name, primalName, [...path, NUMBER_KEY]);
+    checkTangentShape(where, t, pn, name, primalName, [...path, NUMBER_KEY]);
     return;
   }
   for (const k in t) {
     const pk = typeof p === "number" ? (k === NUMBER_KEY ? p : undefined) : child(p, k);
     if (pk === undefined) {
       throw new TypeError(
-        `jvp: ${formatPath(name, [...path, k])} has no counterpart in ${formatPath(primalName, path)}; a tangent must have its primal's shape (leaves may be left out)`,
+        `${where}: ${formatPath(name, [...path, k])} has no counterpart in ${formatPath(primalName, path)}; a tangent must have its primal's shape (leaves may be left out)`,
       );
     }
-    checkTangentShape(t[k]!, pk, name, primalName, [...path, k]);
+    checkTangentShape(where, t[k]!, pk, name, primalName, [...path, k]);
   }
 }
 
@@ -160,7 +167,7 @@ export function checkPrimalsAndTangents(where: string, primals: unknown, tangent
   primals.forEach((p, i) => checkValue(where, p, `primals[${i}]`));
   tangents.forEach((t, i) => {
     checkValue(where, t, `tangents[${i}]`);
-    checkTangentShape(shapeOf(t as VValue), shapeOf(primals[i] as VValue), `tangents[${i}]`, `primals[${i}]`);
+    checkTangentShape(where, shapeOf(t as VValue), shapeOf(primals[i] as VValue), `tangents[${i}]`, `primals[${i}]`);
   });
 }
 
