@@ -5,8 +5,17 @@
  */
 import { validate } from "../vvalue/validate.js";
 import type { VValue } from "../vvalue/types.js";
-import { apply, isNumberLike, type Cotangent, type Kernel, type KernelSite, type Primitive } from "./primitive.js";
-import { bottom, isPlain, Tracked, type Val } from "./tracked.js";
+import {
+  apply,
+  innermostTrace,
+  isNumberLike,
+  lift,
+  type Cotangent,
+  type Kernel,
+  type KernelSite,
+  type Primitive,
+} from "./primitive.js";
+import { bottom, isPlain, Tracked, withActiveTrace, type Val } from "./tracked.js";
 
 /** The pullback of one argument: its cotangent given the result's cotangent `g`. */
 export type ArgVjp<P> = (g: Val, ans: Val, args: Val[], params: P) => Cotangent | undefined;
@@ -149,8 +158,18 @@ export function defineOp<A extends VValue[]>(
     vjpAll: (g, ans, args) => checkCotangents(name, backward(g as VValue, ans as VValue, ...(args as A)), args),
   };
   if (forwardRule !== undefined) {
+    // user code may close over tracked values: it runs traced, and a literal of boxes it
+    // returns becomes one box (a tangent is plain or one box)
     prim.jvp = (args, tangents, _params, ans) =>
-      checkTangent(name, forwardRule(tangents as Array<VValue | undefined>, ans as VValue, ...(args as A)), ans);
+      withActiveTrace(() => {
+        const t = checkTangent(
+          name,
+          forwardRule(tangents as Array<VValue | undefined>, ans as VValue, ...(args as A)),
+          ans,
+        );
+        const trace = t === undefined ? null : innermostTrace(t);
+        return trace === null ? t : lift(t!, trace);
+      });
   }
   return operation<A>(prim);
 }

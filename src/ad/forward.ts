@@ -12,7 +12,17 @@ import { formatPath, validate } from "../vvalue/validate.js";
 import { innermostTrace, isNumberLike, lift, toNumber, type Primitive } from "./primitive.js";
 import { projectVal } from "./structural.js";
 import { shapeOf } from "./stop-gradient.js";
-import { escapedError, PLAIN, Trace, TRACE, Tracked, VALUE, withActiveTrace, type Val } from "./tracked.js";
+import {
+  escapedError,
+  PLAIN,
+  Trace,
+  TRACE,
+  Tracked,
+  VALUE,
+  withActiveTrace,
+  withoutTracing,
+  type Val,
+} from "./tracked.js";
 
 /** A forward-mode box's tangent (undefined = zero), under a symbol like a box's other fields. */
 export const TANGENT: unique symbol = Symbol("vgrad.tangent");
@@ -47,21 +57,47 @@ export class JvpTrace extends Trace {
     argOf: readonly number[],
   ): Tracked {
     let tangents: Array<Val | undefined> | null = null;
+    // whether the rule sees only plain values: a tangent is plain or a box (never a
+    // literal holding boxes), and a parent knows whether its value holds boxes
+    let plain = true;
     for (let j = 0; j < parents.length; j++) {
-      const t = (parents[j] as JvpBox)[TANGENT];
+      const p = parents[j] as JvpBox;
+      if (!p[PLAIN]) plain = false;
+      const t = p[TANGENT];
       if (t === undefined) continue;
+      if (t instanceof Tracked) plain = false;
       tangents ??= new Array<Val | undefined>(args.length).fill(undefined);
       tangents[argOf[j]!] = t;
     }
     let tangent: Val | undefined;
     if (tangents !== null) {
-      if (prim.jvp === undefined) throw noRule(prim);
-      tangent = prim.jvp(args, tangents, params, ans);
+      const rule = prim.jvp;
+      if (rule === undefined) throw noRule(prim);
+      // from plain values the rule's operations take their plain paths: nothing to record
+      tangent =
+        plain && constantsPlain(args, argOf)
+          ? withoutTracing(() => rule(args, tangents!, params, ans))
+          : rule(args, tangents, params, ans);
       // a number's tangent is a number (a tree of ":number" parts is read as one)
       if (tangent !== undefined && isNumberLike(ans) && !isNumberLike(tangent)) tangent = toNumber(tangent);
     }
     return new JvpBox(ans, this, tangent);
   }
+}
+
+/** Whether the arguments that are not boxes of the trace (constants, outer boxes) hold no box. */
+function constantsPlain(args: readonly Val[], argOf: readonly number[]): boolean {
+  if (argOf.length === args.length) return true;
+  let j = 0; // argOf is ascending
+  for (let i = 0; i < args.length; i++) {
+    if (argOf[j] === i) {
+      j++;
+      continue;
+    }
+    const a = args[i];
+    if (a instanceof Tracked || (typeof a === "object" && innermostTrace(a) !== null)) return false;
+  }
+  return true;
 }
 
 /** Whether `box` belongs to a forward-mode trace (stopGradient drops its tangent). */
@@ -171,7 +207,10 @@ export function checkPrimalsAndTangents(where: string, primals: unknown, tangent
   });
 }
 
-/** A user's tangent as the trace takes it: its primal's kind, and undefined for a zero. */
+/**
+ * A user's tangent as the trace takes it: its primal's kind, undefined for a zero, and
+ * (as every tangent) plain or one box, never a literal holding boxes.
+ */
 export function entryTangent(t: VValue, primal: VValue): Val | undefined {
   const p = projectVal(t, shapeOf(primal));
   return typeof p === "object" && !(p instanceof Tracked) && isEmptyTree(p) ? undefined : p;

@@ -10,7 +10,7 @@ import { SparseCotangent } from "./cotangent.js";
 import { getVal } from "./structural.js";
 import { skeletonAt, unflatten, writeLeaves, type Layout } from "../vvalue/layout.js";
 import { firstSlot } from "./kernels.js";
-import { bottom, escapedError, Trace, Tracked, tracing, type Val, VALUE, TRACE, PLAIN } from "./tracked.js";
+import { bottom, escapedError, isPlain, Trace, Tracked, tracing, type Val, VALUE, TRACE, PLAIN } from "./tracked.js";
 
 /** A cotangent as a rule may return it: a V-value (possibly tracked) or a sparse form. */
 export type Cotangent = Val | SparseCotangent;
@@ -171,8 +171,11 @@ const packPrim: Primitive<PackParams> = {
       }
       return out;
     };
-    const keptPaths = paths.filter((_, i) => tangents[i] !== undefined);
-    return apply(packPrim, kept, { template: holes(template) ?? Object.create(TREE_PROTO), paths: keptPaths });
+    const t = {
+      template: holes(template) ?? Object.create(TREE_PROTO),
+      paths: paths.filter((_, i) => tangents[i] !== undefined),
+    };
+    return kept.every(isPlain) ? fill(t.template, kept as VValue[]) : apply(packPrim, kept, t);
   },
   lower: ({ params, args, out }) => {
     // the literal's own leaves, with zeros where the boxes go; then each box's leaves

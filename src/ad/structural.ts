@@ -8,7 +8,7 @@ import { addP, atPath, getP, projectOntoP } from "../vvalue/algebra.js";
 import type { VValue } from "../vvalue/types.js";
 import { EmbeddedCotangent } from "./cotangent.js";
 import { apply, holdsTracked, readAt, type Primitive } from "./primitive.js";
-import type { Val } from "./tracked.js";
+import { isPlain, type Val } from "./tracked.js";
 import { copyKernel, firstSlot, gatherKernel, subtreeKernel, zipKernel } from "./kernels.js";
 import { skeletonAt } from "../vvalue/layout.js";
 
@@ -34,7 +34,9 @@ export function addVal(a: Val, b: Val): Val {
 
 /** The sum of two tangents, either of which may be zero (undefined). */
 export function addTangents(a: Val | undefined, b: Val | undefined): Val | undefined {
-  return a === undefined ? b : b === undefined ? a : addVal(a, b);
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return isPlain(a) && isPlain(b) ? addP(a as VValue, b as VValue) : addVal(a, b);
 }
 
 /** Reads at a path; its pullback places the cotangent at that path only (sparse). */

@@ -528,4 +528,25 @@ describe("jacobian, hessian, hvp", () => {
     const j = jvp((x) => jacobian((y) => mul(x, square(y)), 3)[0]!, [2], [1]).tangent;
     expect(j).toBe(6); // d/dx (2·x·y) at y = 3
   });
+
+  it("takes tangents holding tracked values, and user rules that close over them", () => {
+    // d/ds ⟨∇f(x), (s, 1)⟩ = ∂f/∂a for f = a·b²: b² = 4
+    const f = (t: VValue) => mul(get(t, "a"), square(get(t, "b")));
+    const x = { a: 3, b: 2 };
+    expect(gradient((s) => jvp(f, [x], [{ a: s, b: 1 } as VValue]).tangent, 5)).toEqual([4]);
+    // a forward rule (deliberately not scale's) closing over c, a tracked value of the
+    // enclosing gradient, reducing a literal that holds it and returning another
+    const viaClosure = (c: VValue) => {
+      const op = defineOp(
+        "twiceWithRule",
+        (v: VValue) => scale(2, v),
+        (g: VValue) => [scale(2, g)],
+        {
+          jvp: ([t]) => (t === undefined ? undefined : ({ ":number": sum({ k: mul(c, t) } as VValue) } as VValue)),
+        },
+      );
+      return jvp(op, [2], [1]).tangent;
+    };
+    expect(gradient(viaClosure, 3)).toEqual([1]);
+  });
 });
