@@ -6,9 +6,9 @@
  * operations, so they are recorded by enclosing traces: a jvp of a gradient
  * (forward-over-reverse, {@link hvp}) and a gradient of a jvp both work.
  */
-import { child, newTree } from "../vvalue/tree.js";
+import { child, newTree, type MutableTree } from "../vvalue/tree.js";
 import { NUMBER_KEY, type VValue } from "../vvalue/types.js";
-import { formatPath, validate } from "../vvalue/validate.js";
+import { cycleError, formatPath, isTreeObject, kindError, validate } from "../vvalue/validate.js";
 import { innermostTrace, isNumberLike, lift, toNumber, type Primitive } from "./primitive.js";
 import { projectVal } from "./structural.js";
 import { shapeOf } from "./stop-gradient.js";
@@ -149,43 +149,77 @@ export function checkValue(where: string, v: unknown, name: string): void {
   if (t !== null && t.done) throw escapedError(where);
 }
 
+/** Why a tangent does not fit its primal at `path`. */
+function misfit(where: string, name: string, primalName: string, path: readonly string[], number: boolean): TypeError {
+  const fit = "a tangent must have its primal's shape (leaves may be left out)";
+  if (number) {
+    return new TypeError(
+      `${where}: ${formatPath(name, path)} is a number where ${formatPath(primalName, path)} is a tree without a ":number" part; ${fit}`,
+    );
+  }
+  return new TypeError(
+    `${where}: ${formatPath(name, path)} has no counterpart in ${formatPath(primalName, path.slice(0, -1))}; ${fit}`,
+  );
+}
+
+/** Thrown by {@link plainTangent} when it meets a box: that tangent is checked the general way. */
+const HOLDS_BOX = Symbol("holds a box");
+
 /**
- * Throws unless every leaf of the tangent `t` is at a leaf path of its primal `p`
- * (both plain): a tangent may leave leaves out (zeros) but not add any.
+ * The user's plain tangent `t` for the plain primal `p`, checked and projected in one
+ * walk over `t`: a V-value whose leaves lie at leaf paths of `p`, returned with `p`'s
+ * kind and without empty subtrees, or undefined when it has no leaf. Throws naming
+ * the path (a cycle is caught by `onPath`; anything else deeper than `p` by the shape).
  */
-function checkTangentShape(
+function plainTangent(
   where: string,
-  t: VValue,
+  t: unknown,
   p: VValue,
   name: string,
   primalName: string,
-  path: string[] = [],
-): void {
+  path: string[],
+  onPath: object[],
+): VValue | undefined {
   if (typeof t === "number") {
-    if (typeof p === "number") return;
+    if (typeof p === "number") return t;
     // t ≡ {":number": t}
     const pn = child(p, NUMBER_KEY);
-    if (pn === undefined) {
-      throw new TypeError(
-        `${where}: ${formatPath(name, path)} is a number where ${formatPath(primalName, path)} is a tree without a ":number" part; a tangent must have its primal's shape (leaves may be left out)`,
-      );
-    }
-    checkTangentShape(where, t, pn, name, primalName, [...path, NUMBER_KEY]);
-    return;
+    if (pn === undefined) throw misfit(where, name, primalName, path, true);
+    path.push(NUMBER_KEY);
+    const x = plainTangent(where, t, pn, name, primalName, path, onPath)!;
+    path.pop();
+    const out = newTree();
+    out[NUMBER_KEY] = x;
+    return out;
   }
-  for (const k in t) {
+  if (t instanceof Tracked) throw HOLDS_BOX;
+  if (!isTreeObject(t)) throw kindError(`${where}: `, name, path, path.length, t);
+  if (onPath.includes(t)) throw cycleError(`${where}: `, name, path, path.length, onPath, t);
+  onPath.push(t);
+  let out: MutableTree | undefined;
+  let scalar: VValue | undefined;
+  for (const k of Object.keys(t)) {
     const pk = typeof p === "number" ? (k === NUMBER_KEY ? p : undefined) : child(p, k);
-    if (pk === undefined) {
-      throw new TypeError(
-        `${where}: ${formatPath(name, [...path, k])} has no counterpart in ${formatPath(primalName, path)}; a tangent must have its primal's shape (leaves may be left out)`,
-      );
+    const tk = (t as Record<string, unknown>)[k];
+    if (typeof tk === "number" && typeof pk === "number" && typeof p !== "number") {
+      (out ??= newTree())[k] = tk; // a leaf at a leaf (the common case, without a call)
+      continue;
     }
-    checkTangentShape(where, t[k]!, pk, name, primalName, [...path, k]);
+    path.push(k);
+    if (pk === undefined) throw misfit(where, name, primalName, path, false);
+    const x = plainTangent(where, tk, pk, name, primalName, path, onPath);
+    path.pop();
+    if (x === undefined) continue;
+    if (typeof p === "number")
+      scalar = x; // its one key is ":number"
+    else (out ??= newTree())[k] = x;
   }
+  onPath.pop();
+  return typeof p === "number" ? scalar : out;
 }
 
-/** Checks `primals` and `tangents` (one per argument, each tangent within its primal's leaves). */
-export function checkPrimalsAndTangents(where: string, primals: unknown, tangents: unknown): void {
+/** Checks the arguments of a forward-mode transform; returns the tangents as the trace takes them. */
+export function entryTangents(where: string, primals: unknown, tangents: unknown): Array<Val | undefined> {
   const describe = (x: unknown): string => (x === null ? "null" : Array.isArray(x) ? "an array" : typeof x);
   if (!Array.isArray(primals)) {
     throw new TypeError(
@@ -201,24 +235,27 @@ export function checkPrimalsAndTangents(where: string, primals: unknown, tangent
     );
   }
   primals.forEach((p, i) => checkValue(where, p, `primals[${i}]`));
-  tangents.forEach((t, i) => {
-    checkValue(where, t, `tangents[${i}]`);
-    checkTangentShape(where, shapeOf(t as VValue), shapeOf(primals[i] as VValue), `tangents[${i}]`, `primals[${i}]`);
-  });
+  return tangents.map((t, i) => entryTangent(where, t, primals[i] as VValue, i));
 }
 
 /**
- * A user's tangent as the trace takes it: its primal's kind, undefined for a zero, and
- * (as every tangent) plain or one box, never a literal holding boxes.
+ * A user's tangent as the trace takes it: checked against its primal, of the primal's
+ * kind, undefined for a zero, and (as every tangent) plain or one box, never a literal
+ * holding boxes.
  */
-export function entryTangent(t: VValue, primal: VValue): Val | undefined {
-  const p = projectVal(t, shapeOf(primal));
-  return typeof p === "object" && !(p instanceof Tracked) && isEmptyTree(p) ? undefined : p;
-}
-
-function isEmptyTree(t: object): boolean {
-  for (const _ in t) return false;
-  return true;
+function entryTangent(where: string, t: unknown, primal: VValue, i: number): Val | undefined {
+  const name = `tangents[${i}]`,
+    primalName = `primals[${i}]`;
+  const shape = shapeOf(primal);
+  try {
+    return plainTangent(where, t, shape, name, primalName, [], []);
+  } catch (e) {
+    if (e !== HOLDS_BOX) throw e;
+  }
+  // a tangent holding tracked values (inside another differentiation)
+  checkValue(where, t, name);
+  plainTangent(where, shapeOf(t as VValue), shape, name, primalName, [], []);
+  return projectVal(t as VValue, shape);
 }
 
 /** A tangent as returned to the user: shaped like its value (`0` or `{}` for a zero). */
@@ -240,12 +277,6 @@ export function finishTangent(t: Val | undefined, value: Val): VValue {
  */
 export function jvp(f: Fn, primals: VValue[], tangents: VValue[]): { value: VValue; tangent: VValue } {
   if (typeof f !== "function") throw new TypeError(`jvp: f must be a function, got ${typeof f}`);
-  checkPrimalsAndTangents("jvp", primals, tangents);
-  const { value, tangent } = forwardTangent(
-    f,
-    primals,
-    tangents.map((t, i) => entryTangent(t, primals[i]!)),
-    "jvp",
-  );
+  const { value, tangent } = forwardTangent(f, primals, entryTangents("jvp", primals, tangents), "jvp");
   return { value: value as VValue, tangent: finishTangent(tangent, value) };
 }

@@ -4,7 +4,8 @@
  * its argument.
  */
 import type { VValue } from "../vvalue/types.js";
-import { checkPrimalsAndTangents, checkValue, entryTangent, finishTangent, forwardTangent } from "./forward.js";
+import { newTree } from "../vvalue/tree.js";
+import { checkValue, entryTangents, forwardTangent } from "./forward.js";
 import { checkedResult, jacobianForward } from "./jacobian.js";
 import { isNumberLike, readAt } from "./primitive.js";
 import { pullback } from "./pullback.js";
@@ -35,7 +36,7 @@ function gradients(f: Fn, where: string): (...xs: VValue[]) => VValue[] {
  */
 export function hvp(f: Fn, primals: VValue[], tangents: VValue[]): VValue[] {
   if (typeof f !== "function") throw new TypeError(`hvp: f must be a function, got ${typeof f}`);
-  checkPrimalsAndTangents("hvp", primals, tangents);
+  const entry = entryTangents("hvp", primals, tangents);
   const grads = gradients(f, "hvp");
   // every argument's gradient as one tree, keyed by the argument's index
   const all = (...xs: VValue[]): VValue => {
@@ -43,15 +44,12 @@ export function hvp(f: Fn, primals: VValue[], tangents: VValue[]): VValue[] {
     grads(...xs).forEach((gi, i) => (out[String(i)] = gi));
     return out as VValue;
   };
-  const { tangent } = forwardTangent(
-    all,
-    primals,
-    tangents.map((t, i) => entryTangent(t, primals[i]!)),
-    "hvp",
-  );
-  return primals.map((p, i) =>
-    finishTangent(tangent === undefined ? undefined : readAt(tangent, [String(i)]), p as VValue),
-  );
+  const { tangent } = forwardTangent(all, primals, entry, "hvp");
+  // the gradient is projected onto its argument's shape, and so is its tangent
+  return primals.map((p, i) => {
+    const t = tangent === undefined ? undefined : readAt(tangent, [String(i)]);
+    return t === undefined ? (isNumberLike(p) ? 0 : newTree()) : (t as VValue);
+  });
 }
 
 /**

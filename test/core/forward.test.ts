@@ -404,6 +404,20 @@ describe("jvp", () => {
     );
     expect(() => jvp((x) => x, [[1] as any], [1])).toThrow(/jvp: primals\[0\] is an array/);
     expect(() => jvp((x) => x, [1], [null as any])).toThrow(/jvp: tangents\[0\] is null/);
+    expect(() => jvp((x) => x, [{ a: { b: 1 } }], [{ a: { b: () => 1 } } as any])).toThrow(
+      /jvp: tangents\[0\]\.a\.b is a function/,
+    );
+    const cyclic: any = { a: 1 };
+    cyclic.self = cyclic;
+    expect(() => jvp((x) => x, [{ a: 1, self: { a: 1 } }], [cyclic])).toThrow(
+      /jvp: tangents\[0\]\.self is a cycle back to tangents\[0\]/,
+    );
+    const numberCycle: any = {};
+    numberCycle[":number"] = numberCycle;
+    expect(() => jvp((x) => x, [1], [numberCycle])).toThrow(/jvp: tangents\[0\]\[":number"\] is a cycle/);
+    expect(() => jvp((x) => x, [2], [{ ":number": 1, a: 1 }])).toThrow(
+      /tangents\[0\]\.a has no counterpart in primals\[0\]/,
+    );
     expect(() => jvp(() => undefined as any, [1], [1])).toThrow(/jvp: f returned undefined; it must return a V-value/);
     let kept: VValue = 0;
     jvp(
