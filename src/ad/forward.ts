@@ -254,7 +254,8 @@ function entryTangent(where: string, t: unknown, primal: VValue, i: number): Val
   }
   // a tangent holding tracked values (inside another differentiation)
   checkValue(where, t, name);
-  plainTangent(where, shapeOf(t as VValue), shape, name, primalName, [], []);
+  // no leaf is a zero whatever its values: under jit, too, the structure is fixed
+  if (plainTangent(where, shapeOf(t as VValue), shape, name, primalName, [], []) === undefined) return undefined;
   return projectVal(t as VValue, shape);
 }
 

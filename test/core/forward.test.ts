@@ -304,6 +304,35 @@ describe("through jit and checkpoint", () => {
     );
   });
 
+  it("jit of a function calling jvp or hvp replays them as eager mode computes them (hostile inputs)", () => {
+    fc.assert(
+      fc.property(
+        caseArb().chain((c) => fc.tuple(fc.constant(c), tangentsArb(c.inputs))),
+        ([c, ts]) => {
+          const { registers, scalar, describe } = functionsOf(c);
+          const n = c.inputs.length;
+          const jvpOf = jit((...a: VValue[]) => jvp(registers, a.slice(0, n), a.slice(n)).tangent);
+          const keyed = (hs: VValue[]): VValue => Object.fromEntries(hs.map((h, i) => [`h${i}`, h]));
+          const hvpOf = jit((...a: VValue[]) => keyed(hvp(scalar, a.slice(0, n), a.slice(n))));
+          for (const xs of [c.inputs, c.fresh]) {
+            expectAgree("jvp", jvpOf(...xs, ...ts), jvp(registers, xs, ts).tangent, describe());
+            // second order cancels terms of the size of the first derivatives, in an order
+            // that may differ: the same leaves and kinds, values to 1e-9 (≥ 1)
+            const got = hvpOf(...xs, ...ts),
+              want = keyed(hvp(scalar, xs, ts));
+            const structure = mismatch(got, want, Infinity);
+            if (structure !== null) throw new Error(`hvp: ${structure}\n${describe()}`);
+            const finite = (v: VValue) => mapLeaves(v, (x) => (Number.isFinite(x) ? x : 0));
+            expectSame("hvp", finite(got), finite(want), describe());
+          }
+          expect(jvpOf.traces, "a replay of the same structure must not trace again").toBe(1);
+          expect(hvpOf.traces).toBe(1);
+        },
+      ),
+      { ...RUNS, seed: 14 },
+    );
+  });
+
   it("hvp through jit(f) is hvp of f", () => {
     fc.assert(
       fc.property(moderateArb(5), ({ inputs, program, tangents }) => {
