@@ -12,7 +12,10 @@ import {
   layoutOf,
   unflatten,
   get,
+  gradient,
+  hvp,
   jit,
+  jvp,
   leaves,
   linearCombination,
   mul,
@@ -23,8 +26,8 @@ import {
   type VValue,
 } from "../src/index.js";
 import { measure, type Settings } from "./harness.js";
-import type { CoreRow, JitProgramInfo, Measurement, TargetCheck } from "./report.js";
-import { makeRng } from "../src/testing/random.js";
+import type { CoreForward, CoreRow, JitProgramInfo, Measurement, TargetCheck } from "./report.js";
+import { makeRng, randomLike } from "../src/testing/random.js";
 
 type TF = typeof import("@tensorflow/tfjs");
 type Tensor = import("@tensorflow/tfjs").Tensor;
@@ -284,6 +287,9 @@ function mlp(tf: TF): Workload {
 
 /** DESIGN.md's target for gradient time / forward time. */
 const RATIO_TARGET = 3;
+/** Issue 9's targets: a jvp ≤ 3 forwards, a Hessian-vector product ≤ 4 gradients. */
+export const JVP_TARGET = 3;
+export const HVP_TARGET = 4;
 /** Issue 7's target for the first jit call (trace + compile) ÷ one eager value + gradient. */
 export const FIRST_CALL_TARGET = 3;
 
@@ -439,6 +445,71 @@ function withLeavesOf(arg: VValue, g: VValue): VValue {
   return out;
 }
 
+/** A workload in forward mode: its tangents (dense, random) and the jvp and hvp calls. */
+export interface ForwardWorkload {
+  forwardJvp: () => { value: VValue; tangent: VValue };
+  forwardHvp: () => VValue[];
+}
+
+/**
+ * The workload's jvp and hvp along random tangents, checked first against reverse mode
+ * (else the rows would time something else): the jvp's value is the forward's, its
+ * tangent ⟨∇f, t⟩, and hvp equals reverse-over-reverse (a gradient of ⟨∇f, t⟩), to 1e-9
+ * relative. Throws naming every difference.
+ */
+export function forwardWorkload(w: Workload): ForwardWorkload {
+  const { f, args } = w.vgrad;
+  const rng = makeRng(9);
+  const tangents = args.map((a) => randomLike(a, rng));
+  const forwardJvp = () => jvp(f, args, tangents);
+  const forwardHvp = () => hvp(f, args, tangents);
+  const j = forwardJvp();
+  const g = gradient(f, ...args);
+  const dirDeriv = g.reduce<number>((s, gi, i) => s + dot(gi, tangents[i]!), 0);
+  const rr = gradient(
+    (...xs: VValue[]) => {
+      const gs = gradient(f, ...xs);
+      return gs.reduce<VValue>((s, gi, i) => add(s, dot(gi, tangents[i]!)), 0);
+    },
+    ...args,
+  );
+  const h = forwardHvp();
+  const problems = [
+    relClose(j.value as number, w.vgradForward(), 1e-12)
+      ? null
+      : `jvp value ${String(j.value)}, forward ${w.vgradForward()}`,
+    relClose(j.tangent as number, dirDeriv, 1e-9) ? null : `jvp tangent ${String(j.tangent)}, ⟨∇f, t⟩ ${dirDeriv}`,
+    ...rr.map((r, i) => {
+      const d = treeDifference(r, h[i]!, 1e-9);
+      return d === null ? null : `hvp of argument ${i} at ${d} (reverse-over-reverse vs hvp)`;
+    }),
+  ].filter((p) => p !== null);
+  if (problems.length > 0) {
+    throw new Error(`${w.label}: forward mode differs from reverse mode: ${problems.join("; ")}`);
+  }
+  return { forwardJvp, forwardHvp };
+}
+
+/** Issue 9's targets for one workload in forward mode. */
+export function forwardTargets(label: string, fm: CoreForward): TargetCheck[] {
+  return [
+    {
+      what: `${label}: jvp/forward`,
+      target: `≤ ${JVP_TARGET}`,
+      measured: fm.jvpOverForward.toFixed(2),
+      ratio: fm.jvpOverForward / JVP_TARGET,
+      met: fm.jvpOverForward <= JVP_TARGET,
+    },
+    {
+      what: `${label}: hvp/gradient`,
+      target: `≤ ${HVP_TARGET}`,
+      measured: fm.hvpOverGradient.toFixed(2),
+      ratio: fm.hvpOverGradient / HVP_TARGET,
+      met: fm.hvpOverGradient <= HVP_TARGET,
+    },
+  ];
+}
+
 /** |a − b| ≤ rel · max(|a|, |b|, 1e-12). */
 export function relClose(a: number, b: number, rel: number): boolean {
   return Math.abs(a - b) <= rel * Math.max(Math.abs(a), Math.abs(b), 1e-12);
@@ -469,7 +540,8 @@ export async function runCore(
 
     const { f, args } = w.vgrad;
     const { jf, jitForward, jitGradient, jitFlatGradient } = jitWorkload(w);
-    const [vf, vg, jfw, jgr, jflat, jfirst, tfw, tgr] = measure(
+    const { forwardJvp, forwardHvp } = forwardWorkload(w);
+    const [vf, vg, jfw, jgr, jflat, jfirst, tfw, tgr, fjvp, fhvp] = measure(
       w.label,
       [
         { name: "vgrad forward", fn: w.vgradForward },
@@ -480,9 +552,22 @@ export async function runCore(
         { name: "jit first call (trace + compile)", fn: () => valueAndGradient(jit(f), ...args) },
         { name: "tfjs forward", fn: w.tfjsForward },
         { name: "tfjs valueAndGrads", fn: () => w.tfjsGradient(false) },
+        { name: "vgrad jvp", fn: forwardJvp },
+        { name: "vgrad hvp", fn: forwardHvp },
       ],
       settings,
-    ) as [Measurement, Measurement, Measurement, Measurement, Measurement, Measurement, Measurement, Measurement];
+    ) as Measurement[] as [
+      Measurement,
+      Measurement,
+      Measurement,
+      Measurement,
+      Measurement,
+      Measurement,
+      Measurement,
+      Measurement,
+      Measurement,
+      Measurement,
+    ];
     tf.dispose(w.tensors);
     const leaked = tf.memory().numTensors - before;
     if (leaked !== 0) process.stderr.write(`  warning: ${w.id} leaked ${leaked} tensors\n`);
@@ -511,6 +596,12 @@ export async function runCore(
         flatGradientVsTfjs: jflat.medianMs / tgr.medianMs,
         firstCallOverEagerGradient: jfirst.medianMs / vg.medianMs,
         program: programInfo(jf),
+      },
+      forwardMode: {
+        jvp: fjvp,
+        hvp: fhvp,
+        jvpOverForward: fjvp.medianMs / vf.medianMs,
+        hvpOverGradient: fhvp.medianMs / vg.medianMs,
       },
     });
   }
@@ -551,6 +642,7 @@ export async function runCore(
         });
       }
     }
+    if (r.forwardMode !== undefined) targets.push(...forwardTargets(r.label, r.forwardMode));
   }
   return { rows, targets };
 }

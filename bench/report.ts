@@ -80,6 +80,18 @@ export interface CoreJit {
   program: JitProgramInfo;
 }
 
+/** One workload in forward mode (eager). Ratios are ratios of medians. */
+export interface CoreForward {
+  /** `jvp(f, args, tangents)`: the value and one directional derivative. */
+  jvp: Measurement;
+  /** `hvp(f, args, tangents)`: a Hessian-vector product, forward-over-reverse. */
+  hvp: Measurement;
+  /** jvp ÷ the plain forward. */
+  jvpOverForward: number;
+  /** hvp ÷ the eager value + gradient. */
+  hvpOverGradient: number;
+}
+
 export interface CoreRow {
   id: string;
   label: string;
@@ -97,6 +109,8 @@ export interface CoreRow {
   check: { vgradValue: number; tfjsValue: number; vgradGradNorm: number; tfjsGradNorm: number; ok: boolean };
   /** Under jit; absent in results recorded before it. */
   jit?: CoreJit;
+  /** Forward mode; absent in results recorded before it. */
+  forwardMode?: CoreForward;
 }
 
 export interface TorchRow {
@@ -367,6 +381,27 @@ export function renderCoreJit(r: SuiteResult<CoreRow>): string | null {
   );
 }
 
+/** The forward-mode rows of the core suite (none for results recorded before forward mode). */
+export function renderCoreForward(r: SuiteResult<CoreRow>): string | null {
+  const rows = r.rows.flatMap((w) =>
+    w.forwardMode === undefined
+      ? []
+      : [
+          [
+            w.label,
+            cell(w.vgradForward),
+            cell(w.forwardMode.jvp),
+            fmtRatio(w.forwardMode.jvpOverForward),
+            cell(w.vgradGradient),
+            cell(w.forwardMode.hvp),
+            fmtRatio(w.forwardMode.hvpOverGradient),
+          ],
+        ],
+  );
+  if (rows.length === 0) return null;
+  return table(["workload", "vgrad forward", "jvp", "jvp/fwd", "vgrad value+grad", "hvp", "hvp/grad"], rows);
+}
+
 export function renderTorch(r: SuiteResult<TorchRow>): string {
   const rows = r.rows.map((w) => [
     w.label,
@@ -521,9 +556,14 @@ export const JIT_TORCH_LEGEND =
 export const TORCH_LEGEND =
   "vgrad (benchmark.js) and PyTorch (bench/peers/torch_core.py, the same sampling in Python) are timed in turn on each workload, alternating which goes first, over several rounds; times are medians of all rounds' samples, ratios are ratios of those medians. vgrad/torch < 1 means vgrad is faster.";
 
-/** A whole suite result as Markdown: the eager table, the jit table (when recorded), the targets. */
+/** How the core suite's forward-mode rows are made. */
+export const FORWARD_LEGEND =
+  "Forward mode (eager): `jvp(f, args, tangents)` with a dense random tangent per argument, and `hvp(f, args, tangents)` (a jvp of the gradient: forward-over-reverse), each checked before timing against reverse mode (⟨∇f, t⟩ and reverse-over-reverse to 1e-9 relative).";
+
+/** A whole suite result as Markdown: the eager table, the jit table (when recorded), the forward-mode table (core), the targets. */
 export function renderSuite(r: SuiteResult<CoreRow> | SuiteResult<DmmRow> | SuiteResult<TorchRow>): string {
   let head: string[], body: string, jitBody: string | null;
+  let forwardBody: string | null = null;
   if (r.suite === "torch") {
     head = [renderMachine(r.machine), "", TORCH_LEGEND];
     body = renderTorch(r as SuiteResult<TorchRow>);
@@ -532,11 +572,13 @@ export function renderSuite(r: SuiteResult<CoreRow> | SuiteResult<DmmRow> | Suit
     head = [renderMachine(r.machine)];
     body = renderCore(r as SuiteResult<CoreRow>);
     jitBody = renderCoreJit(r as SuiteResult<CoreRow>);
+    forwardBody = renderCoreForward(r as SuiteResult<CoreRow>);
   } else {
     head = [renderMachine(r.machine)];
     body = renderDmm(r as SuiteResult<DmmRow>);
     jitBody = renderDmmJit(r as SuiteResult<DmmRow>);
   }
   const jitPart = jitBody === null ? [] : ["", r.suite === "torch" ? JIT_TORCH_LEGEND : JIT_LEGEND, "", jitBody];
-  return [...head, "", body, ...jitPart, "", renderTargets(r.targets)].join("\n");
+  const forwardPart = forwardBody === null ? [] : ["", FORWARD_LEGEND, "", forwardBody];
+  return [...head, "", body, ...jitPart, ...forwardPart, "", renderTargets(r.targets)].join("\n");
 }

@@ -1,4 +1,5 @@
 import type { VValue } from "../vvalue/types.js";
+import { forwardTangent } from "./forward.js";
 import { apply, type Primitive } from "./primitive.js";
 import { pullback } from "./pullback.js";
 import { isPlain } from "./tracked.js";
@@ -11,6 +12,8 @@ const checkpointPrim: Primitive<Fn> = {
   vjp: () => undefined,
   // recompute f, recording this time, only when the cotangent arrives
   vjpAll: (g, _ans, args, f) => pullback(f, ...(args as VValue[])).back(g as VValue),
+  // forward mode keeps nothing for later: f's own rules, run again with the tangents
+  jvp: (args, tangents, f) => forwardTangent(f, args, tangents, "checkpoint").tangent,
 };
 
 /**

@@ -5,25 +5,44 @@
  */
 import { validate } from "../vvalue/validate.js";
 import type { VValue } from "../vvalue/types.js";
-import { apply, isNumberLike, type Cotangent, type Kernel, type KernelSite, type Primitive } from "./primitive.js";
-import { bottom, isPlain, Tracked, type Val } from "./tracked.js";
+import {
+  apply,
+  innermostTrace,
+  isNumberLike,
+  lift,
+  type Cotangent,
+  type Kernel,
+  type KernelSite,
+  type Primitive,
+} from "./primitive.js";
+import { bottom, isPlain, Tracked, withActiveTrace, type Val } from "./tracked.js";
 
 /** The pullback of one argument: its cotangent given the result's cotangent `g`. */
 export type ArgVjp<P> = (g: Val, ans: Val, args: Val[], params: P) => Cotangent | undefined;
 
+/** A forward-mode rule (see `Primitive.jvp`): the result's tangent from the arguments' (undefined = zero). */
+export type Jvp<P> = (primals: Val[], tangents: ReadonlyArray<Val | undefined>, params: P, ans: Val) => Val | undefined;
+
 /**
- * A primitive from a plain implementation and one pullback per argument (HIPS
- * autograd's `defvjp`); pullbacks of arguments that need no cotangent are skipped.
+ * A primitive from a plain implementation, one pullback per argument (HIPS
+ * autograd's `defvjp`) and a forward-mode rule (`defjvp`); pullbacks of arguments
+ * that need no cotangent are skipped.
  */
 export function primitive<P = undefined>(
   name: string,
   impl: (args: VValue[], params: P) => VValue,
   vjps: ReadonlyArray<ArgVjp<P>>,
   lower?: (at: KernelSite<P>) => Kernel,
+  jvp?: Jvp<P>,
 ): Primitive<P> {
   const prim: Primitive<P> = { name, impl, vjp: (i, g, ans, args, params) => vjps[i]!(g, ans, args, params) };
-  return lower === undefined ? prim : { ...prim, lower };
+  if (lower !== undefined) prim.lower = lower;
+  if (jvp !== undefined) prim.jvp = jvp;
+  return prim;
 }
+
+/** The forward rule of an operation with zero derivative (a mask, a comparison). */
+export const zeroJvp = (): undefined => undefined;
 
 /**
  * The public function of a fixed-arity primitive without parameters: the plain
@@ -74,29 +93,63 @@ function onlyNumberParts(g: Val): boolean {
   return true;
 }
 
+/** Options of {@link defineOp}. */
+export interface DefineOpOptions<A extends VValue[]> {
+  /**
+   * The forward-mode rule: the result's tangent given the arguments' tangents
+   * (`tangents[i]` undefined when argument i's is zero; a leaf left out of a tangent
+   * is a zero), the result and the arguments. Return undefined for a zero tangent.
+   * Without it, forward mode (`jvp`, `hvp`, `hessian`) through the op throws.
+   */
+  jvp?: (tangents: Array<VValue | undefined>, ans: VValue, ...args: A) => VValue | undefined;
+}
+
+/** Checks what a user's forward rule returned, naming the op. */
+function checkTangent(name: string, t: unknown, ans: Val): Val | undefined {
+  if (t === undefined) return undefined;
+  validate(t, { name: `defineOp "${name}": jvp's tangent`, allow: isTracked });
+  if (isNumberLike(ans) && !isNumberLike(t as Val) && !onlyNumberParts(t as Val)) {
+    throw new TypeError(`defineOp "${name}": jvp returned a tree for a result that is a number; return a number`);
+  }
+  return t as Val;
+}
+
 /**
  * Adds a primitive with a hand-written pullback. `forward` gets plain values;
  * `backward(g, ans, ...args)` returns one cotangent per argument (`undefined` for
  * none). Write `backward` with vgrad operations and the new op can itself be
  * differentiated again. A `backward` that returns the wrong number of cotangents, or
- * something that is not a V-value, is reported with the op's name.
+ * something that is not a V-value, is reported with the op's name. An optional
+ * forward-mode rule (`options.jvp`) lets `jvp`, `hvp` and `hessian` pass through it.
  *
  * @example
  * const cube = defineOp(
  *   "cube",
  *   (x) => mapLeaves(x, (v) => v ** 3),
  *   (g, _ans, x) => [mul(g, scale(3, square(x)))],
+ *   { jvp: ([t], _ans, x) => (t === undefined ? undefined : mul(t, scale(3, square(x)))) },
  * );
  * gradient((x) => sum(cube(x)), { a: 2 }); // [{ a: 12 }]
+ * jvp(cube, [{ a: 2 }], [{ a: 1 }]);        // { value: { a: 8 }, tangent: { a: 12 } }
  */
 export function defineOp<A extends VValue[]>(
   name: string,
   forward: (...args: A) => VValue,
   backward: (g: VValue, ans: VValue, ...args: A) => Array<VValue | undefined>,
+  options: DefineOpOptions<A> = {},
 ): (...args: A) => VValue {
   if (typeof name !== "string") throw new TypeError(`defineOp: the name must be a string, got ${typeof name}`);
   if (typeof forward !== "function" || typeof backward !== "function") {
     throw new TypeError(`defineOp "${name}": forward and backward must be functions`);
+  }
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(
+      `defineOp "${name}": options must be an object, got ${options === null ? "null" : typeof options}`,
+    );
+  }
+  const forwardRule = options.jvp;
+  if (forwardRule !== undefined && typeof forwardRule !== "function") {
+    throw new TypeError(`defineOp "${name}": options.jvp must be a function, got ${typeof forwardRule}`);
   }
   const prim: Primitive = {
     name,
@@ -104,5 +157,19 @@ export function defineOp<A extends VValue[]>(
     vjp: () => undefined,
     vjpAll: (g, ans, args) => checkCotangents(name, backward(g as VValue, ans as VValue, ...(args as A)), args),
   };
+  if (forwardRule !== undefined) {
+    // user code may close over tracked values: it runs traced, and a literal of boxes it
+    // returns becomes one box (a tangent is plain or one box)
+    prim.jvp = (args, tangents, _params, ans) =>
+      withActiveTrace(() => {
+        const t = checkTangent(
+          name,
+          forwardRule(tangents as Array<VValue | undefined>, ans as VValue, ...(args as A)),
+          ans,
+        );
+        const trace = t === undefined ? null : innermostTrace(t);
+        return trace === null ? t : lift(t!, trace);
+      });
+  }
   return operation<A>(prim);
 }

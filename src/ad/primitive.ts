@@ -11,7 +11,7 @@ import { getVal } from "./structural.js";
 import { skeletonAt, unflatten, writeLeaves, type Layout } from "../vvalue/layout.js";
 import { firstSlot } from "./kernels.js";
 import { undrafted } from "./drafts.js";
-import { bottom, escapedError, Trace, Tracked, tracing, type Val, VALUE, TRACE, PLAIN } from "./tracked.js";
+import { bottom, escapedError, isPlain, Trace, Tracked, tracing, type Val, VALUE, TRACE, PLAIN } from "./tracked.js";
 
 /** A cotangent as a rule may return it: a V-value (possibly tracked) or a sparse form. */
 export type Cotangent = Val | SparseCotangent;
@@ -35,6 +35,15 @@ export interface Primitive<P = undefined> {
    * which are wanted. Used instead of `vjp` when present.
    */
   vjpAll?(g: Val, ans: Val, args: Val[], params: P, needs: readonly boolean[]): ReadonlyArray<Cotangent | undefined>;
+  /**
+   * The forward-mode rule: the result's tangent given the arguments' tangents
+   * (`tangents[i]` undefined = zero, and an absent leaf is a zero leaf), the
+   * arguments, the parameters and the result `ans`. Called only when some tangent is
+   * given; undefined = a zero tangent. Written with vgrad's operations it is itself
+   * differentiable (a jvp of a gradient, a gradient of a jvp). Without one, forward
+   * mode through this operation throws, naming it.
+   */
+  jvp?(primals: Val[], tangents: ReadonlyArray<Val | undefined>, params: P, ans: Val): Val | undefined;
   /**
    * The flat kernel for jit: reads the arguments' leaves and writes the result's in
    * one Float64Array, at the offsets and in the layouts of `at` (see src/jit). Without
@@ -146,6 +155,29 @@ const packPrim: Primitive<PackParams> = {
   name: "pack",
   impl: (args, { template }) => fill(template, args),
   vjp: (i, g, _ans, _args, { paths }) => readAt(g, paths[i]!),
+  // the literal of the boxes' tangents: its constants are zeros, so they drop out
+  jvp: (_args, tangents, { template, paths }) => {
+    const kept: Val[] = [];
+    const renumbered: number[] = [];
+    tangents.forEach((t, i) => {
+      if (t !== undefined) renumbered[i] = kept.push(t) - 1;
+    });
+    const holes = (x: unknown): unknown => {
+      if (x instanceof Hole) return renumbered[x.i] === undefined ? undefined : new Hole(renumbered[x.i]!);
+      if (typeof x === "number") return undefined;
+      let out: Record<string, unknown> | undefined;
+      for (const k in x as object) {
+        const c = holes((x as Record<string, unknown>)[k]);
+        if (c !== undefined) (out ??= Object.create(TREE_PROTO) as Record<string, unknown>)[k] = c;
+      }
+      return out;
+    };
+    const t = {
+      template: holes(template) ?? Object.create(TREE_PROTO),
+      paths: paths.filter((_, i) => tangents[i] !== undefined),
+    };
+    return kept.every(isPlain) ? fill(t.template, kept as VValue[]) : apply(packPrim, kept, t);
+  },
   lower: ({ params, args, out }) => {
     // the literal's own leaves, with zeros where the boxes go; then each box's leaves
     const zeros = args.map((r) => unflatten(r.layout, new Float64Array(r.layout.size)));
@@ -197,7 +229,7 @@ export function lift(v: Val, trace: Trace): Val {
  * — for a tracked `g` too, judged by its structure, so that a traced reverse pass
  * (under jit) is as sparse as a plain one.
  */
-function readAt(g: Val, path: readonly string[]): Val | undefined {
+export function readAt(g: Val, path: readonly string[]): Val | undefined {
   const tracked = holdsTracked(g);
   let cur = g as VValue;
   for (const k of path) {

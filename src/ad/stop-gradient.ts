@@ -1,5 +1,6 @@
 import { newTree } from "../vvalue/tree.js";
 import type { VValue } from "../vvalue/types.js";
+import { isForwardBox } from "./forward.js";
 import { innermostTrace, ReverseTrace } from "./primitive.js";
 import { Tracked, type Val, VALUE, TRACE } from "./tracked.js";
 
@@ -20,7 +21,8 @@ function strip(v: Val, keep: (box: Tracked) => boolean, read: boolean): VValue {
 }
 
 const none = (): boolean => false;
-const notReverse = (box: Tracked): boolean => !(box[TRACE] instanceof ReverseTrace);
+/** Boxes that differentiate (reverse or forward mode) are dropped; others (jit's) kept. */
+const notDifferentiating = (box: Tracked): boolean => !(box[TRACE] instanceof ReverseTrace) && !isForwardBox(box);
 
 /**
  * The plain value behind a possibly tracked one, for control flow and printing.
@@ -47,11 +49,11 @@ export function shapeOf(v: VValue): VValue {
 
 /**
  * The same value, treated as a constant: no gradient flows through it (in every
- * enclosing differentiation).
+ * enclosing differentiation, reverse or forward mode: its tangent is zero).
  *
  * @example
  * gradient((x) => mul(x, stopGradient(x)), 3); // [3], not [6]
  */
 export function stopGradient(v: VValue): VValue {
-  return strip(v, notReverse, false);
+  return strip(v, notDifferentiating, false);
 }

@@ -7,8 +7,8 @@
 import { addP, atPath, getP, projectOntoP } from "../vvalue/algebra.js";
 import type { VValue } from "../vvalue/types.js";
 import { EmbeddedCotangent } from "./cotangent.js";
-import { apply, holdsTracked, type Primitive } from "./primitive.js";
-import type { Val } from "./tracked.js";
+import { apply, holdsTracked, readAt, type Primitive } from "./primitive.js";
+import { isPlain, type Val } from "./tracked.js";
 import { copyKernel, firstSlot, gatherKernel, subtreeKernel, zipKernel } from "./kernels.js";
 import { skeletonAt } from "../vvalue/layout.js";
 
@@ -17,6 +17,7 @@ export const addPrim: Primitive = {
   name: "add",
   impl: ([a, b]) => addP(a!, b!),
   vjp: (_i, g) => g,
+  jvp: (_args, [ta, tb]) => addTangents(ta, tb),
   lower: (at) =>
     zipKernel(
       at,
@@ -31,11 +32,20 @@ export function addVal(a: Val, b: Val): Val {
   return apply(addPrim, [a, b], undefined);
 }
 
+/** The sum of two tangents, either of which may be zero (undefined). */
+export function addTangents(a: Val | undefined, b: Val | undefined): Val | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return isPlain(a) && isPlain(b) ? addP(a as VValue, b as VValue) : addVal(a, b);
+}
+
 /** Reads at a path; its pullback places the cotangent at that path only (sparse). */
 export const getPrim: Primitive<readonly string[]> = {
   name: "get",
   impl: ([v], path) => getP(v!, path),
   vjp: (_i, g, _ans, _args, path) => (holdsTracked(g) ? embedVal(path, g) : new EmbeddedCotangent(path, g as VValue)),
+  // linear: the tangent read at the same path (none where the tangent has nothing)
+  jvp: (_args, [t], path) => readAt(t!, path),
   lower: (at) => subtreeKernel(at, at.params),
   alias: ({ args: [v], params: path }) => {
     const s = skeletonAt(v!.layout.skeleton, path);
@@ -53,6 +63,7 @@ export const embedPrim: Primitive<readonly string[]> = {
   name: "embed",
   impl: ([v], path) => atPath(path, v!),
   vjp: (_i, g, _ans, _args, path) => getVal(g, path),
+  jvp: (_args, [t], path) => embedVal(path, t!),
   lower: (at) => copyKernel(at),
   alias: ({ args: [v] }) => v!.offset, // the same leaves in the same order
 };
@@ -67,6 +78,7 @@ const projectPrim: Primitive<VValue> = {
   name: "projectOnto",
   impl: ([g], x) => projectOntoP(g!, x),
   vjp: (_i, h, _ans, _args, x) => projectVal(h, x),
+  jvp: (_args, [t], x) => projectVal(t!, x),
   lower: (at) => gatherKernel(at),
   alias: ({ args: [g], out }) => (g!.layout.key === out.layout.key ? g!.offset : undefined),
 };

@@ -137,6 +137,20 @@ export function withActiveTrace<T>(body: () => T): T {
   }
 }
 
+/**
+ * Runs `body` as if no trace were active: operations on plain values then take their
+ * plain paths (forward mode computes a tangent from plain values this way).
+ */
+export function withoutTracing<T>(body: () => T): T {
+  const saved = active;
+  active = 0;
+  try {
+    return body();
+  } finally {
+    active = saved;
+  }
+}
+
 /** True when `x` needs no tracing machinery: nothing is being traced and x is no box. */
 export function isPlain(x: unknown): boolean {
   return active === 0 && !(x instanceof Tracked);

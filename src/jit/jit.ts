@@ -5,6 +5,7 @@
  * primitive whose pullback replays the reverse half of a program traced through
  * `pullback(f)` — so `gradient(jit(f), x)` runs forward and backward on flat arrays.
  */
+import { forwardTangent } from "../ad/forward.js";
 import { apply, holdsTracked, innermostTrace, lift, type Primitive } from "../ad/primitive.js";
 import { pullback } from "../ad/pullback.js";
 import { markProjected } from "../ad/structural.js";
@@ -456,6 +457,8 @@ const jitCall: Primitive<CallParams> = {
       ? // a gradient of a gradient: the rules, recorded by the enclosing trace
         pullback(params.fn.f, ...(args as VValue[])).back(g as VValue)
       : params.fn.backward(args as VValue[], g as VValue, params),
+  // forward mode: f's own forward rules, eagerly
+  jvp: (args, tangents, params) => forwardTangent(params.fn.f, args, tangents, "jit").tangent,
 };
 
 /**

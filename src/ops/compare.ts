@@ -1,6 +1,7 @@
 /** Piecewise operations: max, min, clip. Ties and boundaries are documented sharp bits. */
 import { primitive } from "../ad/define-op.js";
 import { apply } from "../ad/primitive.js";
+import { addTangents } from "../ad/structural.js";
 import { isPlain } from "../ad/tracked.js";
 import { paramMask } from "./masks.js";
 import { leafwiseKernel, zipKernel } from "../ad/kernels.js";
@@ -61,6 +62,12 @@ function piecewise(name: string, pick: (x: number, y: number) => boolean) {
         (x) => choose(x, 0),
         (y) => choose(0, y),
       ),
+    // each leaf's tangent is the chosen side's
+    ([a, b], [ta, tb]) =>
+      addTangents(
+        ta === undefined ? undefined : mul(ta as VValue, mask(a as VValue, b as VValue, true)),
+        tb === undefined ? undefined : mul(tb as VValue, mask(a as VValue, b as VValue, false)),
+      ),
   );
   const op = (a: VValue, b: VValue): VValue =>
     isPlain(a) && isPlain(b) ? plain(a, b) : (apply(prim, [a, b], undefined) as VValue);
@@ -103,6 +110,7 @@ const clipPrim = primitive<readonly [number, number]>(
     (g, _ans, [v], bounds) => mul(g as VValue, clipMask([v as VValue], bounds)),
   ],
   (at) => leafwiseKernel(at, (x) => clamp(x, at.params[0], at.params[1])),
+  ([v], [t], bounds) => mul(t as VValue, clipMask([v as VValue], bounds)),
 );
 
 /**

@@ -26,17 +26,18 @@ export function leafwise(
   df: (x: number) => number,
   dfTree: (x: VValue, ans: VValue) => VValue,
 ): (v: VValue) => VValue {
+  // the Jacobian is diagonal: a tangent and a cotangent are both multiplied by f'(x)
+  const times = (g: Val, ans: Val, x: Val): Val =>
+    traced(g) || traced(x)
+      ? mul(g as VValue, dfTree(x as VValue, ans as VValue))
+      : zipOnP(x as VValue, g as VValue, (xi, gi) => gi * df(xi));
   const prim = primitive(
     name,
     ([v]) => mapLeavesP(v!, f),
-    [
-      // IEEE throughout: 0·∞ is NaN on both paths (a gradient of mul(0, sqrt(x)) at 0)
-      (g, ans, [x]) =>
-        traced(g) || traced(x!)
-          ? mul(g as VValue, dfTree(x as VValue, ans as VValue))
-          : zipOnP(x as VValue, g as VValue, (xi, gi) => gi * df(xi)),
-    ],
+    // IEEE throughout: 0·∞ is NaN on both paths (a gradient of mul(0, sqrt(x)) at 0)
+    [(g, ans, [x]) => times(g, ans, x!)],
     (at) => leafwiseKernel(at, f),
+    ([x], [t], _params, ans) => times(t!, ans, x!),
   );
   return operation<[VValue]>(prim);
 }

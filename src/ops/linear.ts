@@ -1,7 +1,7 @@
 /** Linear operations: their pullbacks are linear maps of the cotangent alone. */
 import { operation, primitive } from "../ad/define-op.js";
 import { apply, type Primitive } from "../ad/primitive.js";
-import { addPrim } from "../ad/structural.js";
+import { addPrim, addTangents } from "../ad/structural.js";
 import { isPlain, type Val } from "../ad/tracked.js";
 import { linearCombinationP, mapLeavesP, scaleP, subP } from "../vvalue/algebra.js";
 import type { VValue } from "../vvalue/types.js";
@@ -18,7 +18,7 @@ import { dot } from "./products.js";
  */
 export const add = operation<[VValue, VValue]>(addPrim);
 
-const subPrim = primitive(
+const subPrim: Primitive = primitive(
   "sub",
   ([a, b]) => subP(a!, b!),
   [(g) => g, (g) => neg(g as VValue)],
@@ -29,6 +29,7 @@ const subPrim = primitive(
       (x) => x,
       (y) => -y,
     ),
+  (_args, [ta, tb]) => (tb === undefined ? ta : ta === undefined ? neg(tb as VValue) : sub(ta as VValue, tb as VValue)),
 );
 /**
  * `a - b`, key by key.
@@ -36,13 +37,14 @@ const subPrim = primitive(
  * @example
  * sub({ a: 3 }, { a: 1, b: 1 }); // { a: 2, b: -1 }
  */
-export const sub = operation<[VValue, VValue]>(subPrim);
+export const sub: (a: VValue, b: VValue) => VValue = operation<[VValue, VValue]>(subPrim);
 
 const negPrim: Primitive = primitive(
   "neg",
   ([v]) => scaleP(-1, v!),
   [(g) => neg(g as VValue)],
   (at) => leafwiseKernel(at, (x) => -1 * x),
+  (_args, [t]) => neg(t as VValue),
 );
 /**
  * `-v`.
@@ -57,6 +59,12 @@ const scalePrim = primitive(
   ([s, v]) => scaleP(s as number, v!),
   [(g, _ans, [, v]) => dot(g as VValue, v as VValue), (g, _ans, [s]) => scale(s as VValue, g as VValue)],
   (at) => scalarKernel(at, 0, 1, (c, x) => c * x),
+  // d(s·v) = ds·v + s·dv
+  ([s, v], [ts, tv]) =>
+    addTangents(
+      ts === undefined ? undefined : scale(ts as VValue, v as VValue),
+      tv === undefined ? undefined : scale(s as VValue, tv as VValue),
+    ),
 );
 /**
  * `s · v` for a scalar `s`.
@@ -84,6 +92,11 @@ const divPrim = primitive(
     (g, ans, [, s]) => neg(div(dot(g as VValue, ans as VValue), s as VValue)),
   ],
   (at) => scalarKernel(at, 1, 0, (c, x) => x / c),
+  ([, s], [tv, ts], _params, ans) =>
+    addTangents(
+      tv === undefined ? undefined : div(tv as VValue, s as VValue),
+      ts === undefined ? undefined : neg(scale(div(ts as VValue, s as VValue), ans as VValue)),
+    ),
 );
 /**
  * `v / s` for a scalar `s`, leaf by leaf.
@@ -104,6 +117,24 @@ const lcPrim: Primitive<number> = {
   // arguments 0..n-1 are the coefficients, n..2n-1 the values
   vjp: (i, g, _ans, args, n) =>
     i < n ? dot(g as VValue, args[n + i] as VValue) : scale(args[i - n] as VValue, g as VValue),
+  // Σ dcᵢ·vᵢ + cᵢ·dvᵢ, as one linear combination of the terms whose tangent is not zero
+  jvp: (args, tangents, n) => {
+    const cs: Val[] = [];
+    const vs: Val[] = [];
+    for (let i = 0; i < n; i++) {
+      const tc = tangents[i],
+        tv = tangents[n + i];
+      if (tc !== undefined) {
+        cs.push(tc);
+        vs.push(args[n + i]!);
+      }
+      if (tv !== undefined) {
+        cs.push(args[i]!);
+        vs.push(tv);
+      }
+    }
+    return linearCombination(cs as VValue[], vs as VValue[]);
+  },
   lower: ({ params: n, args, out }) => {
     // out[p] = Σ_j c_j · v_j[p] in the order of the values; as in the plain version, a
     // tree's leaf takes its first term as it is (-0 stays -0), a number sums from 0

@@ -4,7 +4,7 @@
  * operations rather than plain reads of `primal`, they are recomputed when a jit
  * program replays on new values.
  */
-import { operation, primitive } from "../ad/define-op.js";
+import { operation, primitive, zeroJvp } from "../ad/define-op.js";
 import { apply, type Kernel, type KernelSite, type Primitive } from "../ad/primitive.js";
 import { isPlain } from "../ad/tracked.js";
 import { getP, mapLeavesP, maxAbsLeaf } from "../vvalue/algebra.js";
@@ -22,6 +22,7 @@ export function leafMask(name: string, f: (x: number) => number): (v: VValue) =>
       ([v]) => mapLeavesP(v!, f),
       none,
       (at) => leafwiseKernel(at, f),
+      zeroJvp,
     ),
   );
 }
@@ -32,7 +33,13 @@ export function paramMask<P>(
   impl: (args: VValue[], params: P) => VValue,
   lower?: (at: KernelSite<P>) => Kernel,
 ): (args: VValue[], params: P) => VValue {
-  const prim: Primitive<P> = { name, impl, vjp: () => undefined, ...(lower === undefined ? {} : { lower }) };
+  const prim: Primitive<P> = {
+    name,
+    impl,
+    vjp: () => undefined,
+    jvp: zeroJvp,
+    ...(lower === undefined ? {} : { lower }),
+  };
   return (args, params) => (args.every((a) => isPlain(a)) ? impl(args, params) : (apply(prim, args, params) as VValue));
 }
 
@@ -71,5 +78,6 @@ export const maxAbsIndicator = operation<[VValue]>(
         if (at >= 0) M[o + at] = Math.sign(M[a + at]!);
       };
     },
+    zeroJvp,
   ),
 );

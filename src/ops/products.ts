@@ -1,6 +1,7 @@
 /** Bilinear operations. */
 import { operation, primitive } from "../ad/define-op.js";
 import type { Primitive } from "../ad/primitive.js";
+import { addTangents } from "../ad/structural.js";
 import { dotP, mulP } from "../vvalue/algebra.js";
 import type { VValue } from "../vvalue/types.js";
 import { scale } from "./linear.js";
@@ -17,6 +18,12 @@ const mulPrim: Primitive = primitive(
       () => 0,
       () => 0,
     ),
+  // d(a⊙b) = da⊙b + a⊙db
+  ([a, b], [ta, tb]) =>
+    addTangents(
+      ta === undefined ? undefined : mul(ta as VValue, b as VValue),
+      tb === undefined ? undefined : mul(a as VValue, tb as VValue),
+    ),
 );
 /**
  * Leafwise product on the key paths common to `a` and `b`.
@@ -26,11 +33,16 @@ const mulPrim: Primitive = primitive(
  */
 export const mul: (a: VValue, b: VValue) => VValue = operation<[VValue, VValue]>(mulPrim);
 
-const dotPrim = primitive(
+const dotPrim: Primitive = primitive(
   "dot",
   ([a, b]) => dotP(a!, b!),
   [(g, _ans, [, b]) => scale(g as VValue, b as VValue), (g, _ans, [a]) => scale(g as VValue, a as VValue)],
   dotKernel,
+  ([a, b], [ta, tb]) =>
+    addTangents(
+      ta === undefined ? undefined : dot(ta as VValue, b as VValue),
+      tb === undefined ? undefined : dot(a as VValue, tb as VValue),
+    ),
 );
 /**
  * `⟨a, b⟩`: the sum of leafwise products over common key paths.
@@ -38,4 +50,4 @@ const dotPrim = primitive(
  * @example
  * dot({ a: 1, b: { c: 2 } }, { a: 3, b: { c: 4 } }); // 11
  */
-export const dot = operation<[VValue, VValue], number>(dotPrim);
+export const dot: (a: VValue, b: VValue) => number = operation<[VValue, VValue], number>(dotPrim);

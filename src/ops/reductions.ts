@@ -1,12 +1,13 @@
 /** Reductions of a tree to a number. */
 import { operation, primitive } from "../ad/define-op.js";
+import type { Primitive } from "../ad/primitive.js";
 import { mapLeavesP, maxAbsLeaf, sumP } from "../vvalue/algebra.js";
 import type { VValue } from "../vvalue/types.js";
 import { shapeOf } from "../ad/stop-gradient.js";
 import { scale } from "./linear.js";
 import { leafwise } from "./leafwise.js";
 import { maxAbsIndicator, signMask } from "./masks.js";
-import { mul } from "./products.js";
+import { dot, mul } from "./products.js";
 import { reduceKernel, sumKernel } from "../ad/kernels.js";
 
 // g arrives as a number (the framework projects a tree cotangent onto a number result)
@@ -20,11 +21,12 @@ const reciprocalOrZero = leafwise(
   (x, ans) => mul(scale(-1, reciprocalOrZero(x)), ans),
 );
 
-const sumPrim = primitive(
+const sumPrim: Primitive = primitive(
   "sum",
   ([v]) => sumP(v!),
   [(g, _a, [v]) => scale(g as VValue, ones(v as VValue))],
   (at) => sumKernel(at, (x) => x),
+  (_args, [t]) => sum(t as VValue),
 );
 /**
  * The sum of all leaves.
@@ -32,7 +34,7 @@ const sumPrim = primitive(
  * @example
  * sum({ a: 1, b: { c: 2 } }); // 3
  */
-export const sum = operation<[VValue], number>(sumPrim);
+export const sum: (v: VValue) => number = operation<[VValue], number>(sumPrim);
 
 function l1P(v: VValue): number {
   return sumP(mapLeavesP(v, Math.abs));
@@ -42,6 +44,7 @@ const l1Prim = primitive(
   ([v]) => l1P(v!),
   [(g, _a, [v]) => scale(g as VValue, signMask(v as VValue))],
   (at) => sumKernel(at, Math.abs),
+  ([v], [t]) => dot(signMask(v as VValue), t as VValue),
 );
 /**
  * `Σ |leaf|` (the derivative of |x| at 0 is taken as 0).
@@ -62,6 +65,8 @@ const l2Prim = primitive(
     (g, ans, [v]) => scale(mul(g as VValue, reciprocalOrZero(ans as VValue)), v as VValue),
   ],
   (at) => sumKernel(at, (x) => x * x, Math.sqrt),
+  // ⟨x, dx⟩/‖x‖, and 0 at the zero vector as in reverse mode
+  ([v], [t], _params, ans) => mul(dot(v as VValue, t as VValue), reciprocalOrZero(ans as VValue)),
 );
 /**
  * `sqrt(Σ leaf²)`.
@@ -79,6 +84,7 @@ const maxNormPrim = primitive(
     (g, _a, [v]) => scale(g as VValue, maxAbsIndicator(v as VValue)),
   ],
   (at) => reduceKernel(at, maxAbsOf),
+  ([v], [t]) => dot(maxAbsIndicator(v as VValue), t as VValue),
 );
 
 /** The largest |x| over M[from..to) (0 when empty; NaN wins, as in maxAbsLeaf). */

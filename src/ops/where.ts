@@ -1,6 +1,7 @@
 /** `where(cond, a, b)`: a differentiable select, for code that must not branch on values. */
 import { apply, type Primitive } from "../ad/primitive.js";
-import { isPlain } from "../ad/tracked.js";
+import { addTangents } from "../ad/structural.js";
+import { isPlain, type Val } from "../ad/tracked.js";
 import { pathKeys, slotsByPath } from "../vvalue/layout.js";
 import { child, newTree, numberPart } from "../vvalue/tree.js";
 import { getP } from "../vvalue/algebra.js";
@@ -82,6 +83,12 @@ const wherePrim: Primitive = {
   impl: ([cond, a, b]) => whereP(cond!, a!, b!),
   vjp: (i, g, _ans, [cond, a, b]) =>
     i === 0 ? undefined : mul(g as VValue, selectMask([cond as VValue, a as VValue, b as VValue], i === 1)),
+  // the selected side's tangent; the condition's has no effect
+  jvp: ([cond, a, b], [, ta, tb]) => {
+    const side = (t: Val | undefined, toA: boolean): Val | undefined =>
+      t === undefined ? undefined : mul(t as VValue, selectMask([cond as VValue, a as VValue, b as VValue], toA));
+    return addTangents(side(ta, true), side(tb, false));
+  },
   lower: (at) => selectKernel(at, (c, x, y) => (c ? x : y)),
 };
 
