@@ -27,7 +27,7 @@
  * gradient(jit((x: VValue) => sum(softsign(scale(2, x)))), 0.5); // [0.5]
  */
 export { apply, type Cotangent, type Kernel, type KernelSite, type Primitive, type Region } from "../ad/primitive.js";
-export { primitive, operation, type ArgVjp } from "../ad/define-op.js";
+export { primitive, operation, zeroJvp, type ArgVjp, type Jvp } from "../ad/define-op.js";
 export { SparseCotangent } from "../ad/cotangent.js";
 export { isPlain, type Val } from "../ad/tracked.js";
 export { holdsTracked } from "../ad/primitive.js";
