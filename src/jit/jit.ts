@@ -10,7 +10,7 @@ import { apply, holdsTracked, innermostTrace, lift, type Primitive } from "../ad
 import { pullback } from "../ad/pullback.js";
 import { markProjected } from "../ad/structural.js";
 import { bottom, tracing, withActiveTrace, type Val } from "../ad/tracked.js";
-import { layoutOf, slotsByPath, pathKeys, unflatten, writeLeaves, type Layout } from "../vvalue/layout.js";
+import { layoutKey, layoutOf, slotsByPath, pathKeys, unflatten, writeLeaves, type Layout } from "../vvalue/layout.js";
 import type { VValue } from "../vvalue/types.js";
 import { validate } from "../vvalue/validate.js";
 import { failedGuard, lower, readOutput, ReplayMismatch, runKernels, writeInputs, type Program } from "./program.js";
@@ -149,7 +149,7 @@ function structureKey(args: readonly VValue[]): string {
       let k = keyCache.get(a);
       if (k === undefined) {
         validate(a, { name: `jit: argument ${i}` });
-        keyCache.set(a, (k = layoutId(layoutOf(a).key)));
+        keyCache.set(a, (k = layoutId(layoutKey(a))));
       }
       key += k + "\u0001";
     }
@@ -290,7 +290,7 @@ class Compiler {
   /** The gradient program of a structure (by key) and cotangent, tracing it on `args` if new. */
   gradientProgram(key: string, args: VValue[], g: VValue, retrace: boolean): GradientProgram {
     const e = this.entry(key);
-    const gKey = layoutOf(g).key;
+    const gKey = layoutKey(g);
     let gp = e.gradients.get(gKey);
     if (gp === undefined || retrace) e.gradients.set(gKey, (gp = this.traceGradient(args, g).gp));
     return gp;
@@ -317,7 +317,7 @@ class Compiler {
 
   private backwardOnce(args: VValue[], g: VValue, params: CallParams): VValue[] {
     const e = this.entry(structureKey(args));
-    const gKey = layoutOf(g).key;
+    const gKey = layoutKey(g);
     const gp = e.gradients.get(gKey);
     if (gp !== undefined) {
       const p = gp.program;
@@ -396,7 +396,7 @@ class FlatCompiled implements FlatFunction {
         throw new TypeError(`jit flat: gradient ${i} must be a Float64Array of ${a.length} leaves, or undefined`);
       }
     }
-    const cKey = layoutOf(cotangent).key;
+    const cKey = layoutKey(cotangent);
     let fp = this.programs.get(cKey);
     if (fp === undefined) {
       validate(cotangent, { name: "jit flat: the cotangent" });

@@ -6,7 +6,7 @@
  */
 import type { Kernel, Primitive, Region } from "../ad/primitive.js";
 import { INDEX, TRACE, Tracked, VALUE, type Val } from "../ad/tracked.js";
-import { layoutOf, unflatten, writeLeaves, type Layout, type Skeleton } from "../vvalue/layout.js";
+import { layoutKey, layoutOf, unflatten, writeLeaves, type Layout, type Skeleton } from "../vvalue/layout.js";
 import type { VValue } from "../vvalue/types.js";
 import { ARGS, JitNode, PARAMS, PRIM, type JitTrace, type PrimalRead } from "./trace.js";
 import { addPrim } from "../ad/structural.js";
@@ -82,10 +82,11 @@ export function lower(
   // one Layout object per structure, so that path maps are computed once per structure
   const layouts = new Map<string, Layout>();
   const intern = (v: VValue): Layout => {
-    const l = layoutOf(v);
-    const known = layouts.get(l.key);
+    const key = layoutKey(v);
+    const known = layouts.get(key);
     if (known !== undefined) return known;
-    layouts.set(l.key, l);
+    const l = layoutOf(v);
+    layouts.set(key, l);
     return l;
   };
   let size = 0;
@@ -253,7 +254,7 @@ function hostKernel(prim: Primitive<unknown>, site: { params: unknown; args: rea
   return (M) => {
     const values = args.map((r) => (r === ABSENT ? undefined : unflatten(r.layout, M, r.offset))) as VValue[];
     const v = prim.impl(values, params);
-    if (layoutOf(v).key !== out.layout.key) {
+    if (layoutKey(v) !== out.layout.key) {
       throw new ReplayMismatch(`${prim.name}: its result has another structure than when it was traced`);
     }
     writeLeaves(v, M, out.offset);

@@ -27,25 +27,31 @@ export interface Layout {
  * layoutOf({ a: 1, b: { c: 2 } }).size; // 2
  */
 export function layoutOf(v: VValue): Layout {
-  let n = 0;
-  let key = "";
-  const visit = (x: VValue): Skeleton => {
-    if (typeof x === "number") {
-      key += "#";
-      return n++;
-    }
-    const out: Record<string, Skeleton> = newTree() as never;
-    key += "{";
-    for (const k in x) {
-      key += JSON.stringify(k) + ":";
-      out[k] = visit(x[k]!);
-      key += ",";
-    }
-    key += "}";
-    return out;
-  };
-  const skeleton = visit(v);
-  return { skeleton, size: n, key };
+  const state = { n: 0 };
+  const skeleton = skeletonOf(v, state);
+  return { skeleton, size: state.n, key: layoutKey(v) };
+}
+
+function skeletonOf(x: VValue, state: { n: number }): Skeleton {
+  if (typeof x === "number") return state.n++;
+  const out: Record<string, Skeleton> = newTree() as never;
+  for (const k in x) out[k] = skeletonOf(x[k]!, state);
+  return out;
+}
+
+/**
+ * `layoutOf(v).key` without building the skeleton (jit interns the layouts of every
+ * traced value: most are ones it has seen). Keys are length-prefixed, so distinct key
+ * lists never meet.
+ *
+ * @example
+ * layoutKey({ a: 1, b: { c: 2 } }) === layoutOf({ a: 5, b: { c: 6 } }).key; // true
+ */
+export function layoutKey(v: VValue): string {
+  if (typeof v === "number") return "#";
+  let key = "{";
+  for (const k in v) key += k.length + ":" + k + layoutKey(v[k]!) + ",";
+  return key + "}";
 }
 
 /**
