@@ -21,7 +21,16 @@ export {
 } from "./synthesize.js";
 export { encodeCheckpoint, decodeCheckpoint, assertState, CHECKPOINT_VERSION } from "./checkpoint.js";
 export { SchemaError, encodeNumbers, stripBom } from "./schema.js";
-export { train, lossAndGradient, firstNonFinite, NonFiniteError, type TrainOptions, type StepInfo } from "./train.js";
+export {
+  train,
+  lossAndGradient,
+  firstNonFinite,
+  FlatTraining,
+  NonFiniteError,
+  type FlatStep,
+  type TrainOptions,
+  type StepInfo,
+} from "./train.js";
 export { esGradient, createEsPool, type EsPool, type EsOptions } from "./es.js";
 export { linkSaliency, salienceOrder, pruneLeastSalient, pruneSmallest, dropLinks } from "./saliency.js";
 export { initialWeights } from "./init.js";

@@ -82,12 +82,19 @@ export interface FlatStep {
  * gradient and Adam's moments stay Float64Arrays between steps (the loss under
  * `jit(f).flat`), and trees are built only when asked for. Its steps give exactly the
  * values of {@link lossAndGradient} followed by `adam().step` on trees.
+ *
+ * @example
+ * const { network, links } = layeredNetwork({ layers: 1, perType: 1 });
+ * const samples = [{ text: "abca.", cycles: 70 }];
+ * const training = new FlatTraining(network, initialWeights(links, Rng.seeded(1)), { samples });
+ * training.step(0.001, 0.001, "step 1").prereg > 0; // true
+ * countLinks(training.soft()); // 34
  */
 export class FlatTraining {
   private readonly w: Float64Array;
   private readonly g: Float64Array;
   private readonly lambda = new Float64Array(1);
-  private readonly opt: FlatOptimizer<AdamState> & { lr: number };
+  private readonly opt: FlatOptimizer<AdamState>;
   private readonly loss: ReturnType<Jitted<LossParts>["flat"]>;
   private readonly layout: Layout;
 
