@@ -1,6 +1,5 @@
 /** The built-in neuron types of DMM Lite (SPEC-DMM §2), plus identity and self. */
-import { add, clip, dot, get, maxNorm, relu, stopGradient, sub } from "../index.js";
-import { primal } from "../ad/stop-gradient.js";
+import { add, clip, dot, get, maxNorm, primal, relu, stopGradient, sub } from "../index.js";
 import type { VValue } from "../vvalue/types.js";
 import type { NeuronType } from "./neuron-type.js";
 

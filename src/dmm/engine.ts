@@ -5,7 +5,7 @@ import type { VValue } from "../vvalue/types.js";
 import { downMovement } from "./down-movement.js";
 import { neuronOf, SELF, type Network } from "./network.js";
 import type { NeuronType, RunEnv } from "./neuron-type.js";
-import { shapeOf } from "../ad/stop-gradient.js";
+import { shapeOf } from "../extend/index.js";
 
 const EMPTY: VValue = Object.freeze(newTree());
 

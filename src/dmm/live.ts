@@ -1,7 +1,7 @@
 import { linksOf } from "./builders.js";
 import type { Network } from "./network.js";
 import { neuronOf, SELF } from "./network.js";
-import { shapeOf } from "../ad/stop-gradient.js";
+import { shapeOf } from "../extend/index.js";
 import type { NeuronType } from "./neuron-type.js";
 
 /**
