@@ -129,18 +129,14 @@ for (const nested of [false, true]) {
         const c = randomCase(seed, nested);
         const u0 = downMovement(c.soft, c.hard, c.y); // a cotangent shaped like x
         const jv = (u: VValue): VValue =>
-          gradient(
-            (uu: VValue) => {
-              const [gw, gy] = gradient((w: VValue, y: VValue) => dot(uu, downMovement(w, c.hard, y)), c.soft, c.y);
-              return add(dot(gw!, c.soft), dot(gy!, c.y));
-            },
-            u,
-          )[0]!;
+          gradient((uu: VValue) => {
+            const [gw, gy] = gradient((w: VValue, y: VValue) => dot(uu, downMovement(w, c.hard, y)), c.soft, c.y);
+            return add(dot(gw!, c.soft), dot(gy!, c.y));
+          }, u)[0]!;
         // J·v for v = (W, y) itself, by central differences (exact up to rounding: x is
         // at most quadratic along that line)
         const h = 1e-3;
-        const at = (e: number) =>
-          downMovement(scale(1 + e, c.soft), c.hard, scale(1 + e, c.y) as VValue) as VValue;
+        const at = (e: number) => downMovement(scale(1 + e, c.soft), c.hard, scale(1 + e, c.y) as VValue) as VValue;
         const fd = scale(1 / (2 * h), add(at(h), scale(-1, at(-h))));
         const got = jv(u0);
         const diff = add(got, scale(-1, fd));
@@ -177,7 +173,9 @@ describe("the Hessian of the detector loss (2022's 19-weight network, 40 cycles)
       links.forEach((l, j) => {
         const fd = (at(gp, l) - at(gm, l)) / (2 * h);
         const got = at(rows[i]!, l);
-        expect(Math.abs(got - fd), `H[${i}][${j}]: ${got} vs ${fd}`).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(fd)));
+        expect(Math.abs(got - fd), `H[${i}][${j}]: ${got} vs ${fd}`).toBeLessThanOrEqual(
+          1e-5 * Math.max(1, Math.abs(fd)),
+        );
       });
     });
   });
