@@ -6,22 +6,32 @@
  * The primitive's arguments are W and the linked source values `y[s][sf]` one by one,
  * so that the outputs of a cycle (object literals of tracked values) need no packing.
  * Flat source values (DMM Lite) take a dense path; nested ones a tree path.
+ *
+ * The reverse pass is two more fused operations, W̄ (`softBar`) and ȳ (`valueBars`),
+ * bilinear in their arguments; their own rules are the three operations again with
+ * other arguments, so gradients of gradients stay fused, to any order.
  */
-import { apply, type Primitive } from "../ad/primitive.js";
-import { isPlain, Tracked, type Val, VALUE } from "../ad/tracked.js";
+import { apply, holdsTracked, type Primitive } from "../ad/primitive.js";
+import { isPlain, PLAIN, TRACE, Tracked, type Trace, type Val, VALUE } from "../ad/tracked.js";
 import { shapeOf } from "../ad/stop-gradient.js";
-import { holdsTracked } from "../ad/primitive.js";
-import { getVal } from "../ad/structural.js";
+import { addVal, getVal, projectVal } from "../ad/structural.js";
 import { get } from "../ops/access.js";
 import { axpyInto, dotP, getP } from "../vvalue/algebra.js";
 import { child, newTree, type MutableTree } from "../vvalue/tree.js";
 import type { VTree, VValue } from "../vvalue/types.js";
 import { downKernel, softBarKernel, valueBarsKernel } from "./down-kernels.js";
+import { linksOf, matrixFromLinks } from "./builders.js";
 import { compiled, denseBackward, denseForward, linkWeights, type Compiled } from "./dense-down.js";
 
 interface Params {
   hard: VValue;
   c: Compiled;
+  /**
+   * Whether W's cotangent may come packed. Not inside a differentiation of another:
+   * there the sweep that sums W's cotangents also gets the rules' plain ones, and a
+   * packed sum would take them out of arrival order, which a jit program keeps.
+   */
+  packed?: boolean;
 }
 
 /** The source values of `c`'s links read from outputs y (undefined where absent). */
@@ -128,15 +138,39 @@ function forward(c: Compiled, soft: VValue, hard: VValue, values: ReadonlyArray<
   return x;
 }
 
-/** The soft matrix's cotangent: `W̄[t][f][s][sf] = ⟨x̄[t][f], y[s][sf]⟩` (arguments: W, x̄, the values). */
+/**
+ * The soft matrix's cotangent: `W̄[t][f][s][sf] = ⟨x̄[t][f], y[s][sf]⟩` (arguments: W, x̄,
+ * the values). Linear in x̄ and in the values; W gives only the links.
+ */
 const softBarPrim: Primitive<Params> = {
   name: "downMovementSoftBar",
   impl: ([soft, g, ...values], { hard, c }) => backwardP(c, soft!, hard, g!, values, true, false).softBar!,
-  vjp: noSecondOrder,
+  vjp: () => undefined,
+  // for a cotangent Ŵ of W̄: x̄ gets Σ Ŵ·y (a down movement with weights Ŵ, soft links
+  // only), y_j gets Σ Ŵ·x̄ (the values' cotangents with weights Ŵ)
+  vjpAll: (wHat, _ans, [, g, ...values], { c }, needs) => {
+    const out = new Array<Val | undefined>(needs.length);
+    const needValues = needs.some((n, i) => n && i > 1);
+    if (!needs[1] && !needValues) return out;
+    const args = [weightsOf(c, wHat), ...values] as Val[];
+    const params = { hard: NO_HARD, c: softOnly(c) };
+    if (needs[1]) out[1] = apply(downPrim, args, params);
+    if (needValues) {
+      const all = apply(valueBarsPrim, [args[0]!, g!, ...values] as Val[], params);
+      values.forEach((v, j) => {
+        if (v !== undefined && needs[j + 2]) out[j + 2] = getVal(all, [String(j)]);
+      });
+    }
+    return out;
+  },
   lower: softBarKernel,
 };
 
-/** The values' cotangents as one tree keyed by their index (arguments: W, x̄, the values). */
+/**
+ * The values' cotangents `ȳ_j = Σ w·x̄[t][f]` as one tree keyed by their index
+ * (arguments: W, x̄, the values). Linear in W's weights and in x̄; the values give only
+ * which sources are present, and the keys.
+ */
 const valueBarsPrim: Primitive<Params> = {
   name: "downMovementValueBars",
   impl: ([soft, g, ...values], { hard, c }) => {
@@ -146,12 +180,52 @@ const valueBarsPrim: Primitive<Params> = {
     });
     return out;
   },
-  vjp: noSecondOrder,
+  vjp: () => undefined,
+  // for a cotangent Ŷ: W gets ⟨x̄, Ŷ_j⟩ on its links (softBar with Ŷ as the values),
+  // x̄ gets Σ w·Ŷ_j (the down movement of Ŷ)
+  vjpAll: (yHat, _ans, [soft, g, ...values], params, needs) => {
+    const out = new Array<Val | undefined>(needs.length);
+    if (!needs[0] && !needs[1]) return out;
+    const ys = values.map((v, j) => (v === undefined ? undefined : readChild(yHat, String(j))));
+    if (needs[0]) out[0] = apply(softBarPrim, [soft!, g!, ...ys] as Val[], params);
+    if (needs[1]) out[1] = apply(downPrim, [soft!, ...ys] as Val[], params);
+    return out;
+  },
   lower: valueBarsKernel,
 };
 
-function noSecondOrder(): never {
-  throw new TypeError("downMovement: gradients of gradients through a DMM's down movement are not supported");
+/** No hard links: the down movements of a rule, whose weights are all a cotangent's. */
+const NO_HARD: VValue = Object.freeze(newTree());
+
+const softOnlyCache = new WeakMap<Compiled, Compiled>();
+
+/** `c` without its hard links. */
+function softOnly(c: Compiled): Compiled {
+  if (c.softCount === c.w.length) return c;
+  let s = softOnlyCache.get(c);
+  if (s === undefined) {
+    const n = c.softCount;
+    s = { ...c, tgt: c.tgt.subarray(0, n), src: c.src.subarray(0, n), w: c.w.subarray(0, n) };
+    softOnlyCache.set(c, s);
+  }
+  return s;
+}
+
+const zerosCache = new WeakMap<Compiled, VValue>();
+
+/**
+ * A cotangent of W as a matrix of exactly W's links, in W's order (0 where it has
+ * nothing), as the fused operations read weights: `0·W + Ŵ` restricted to W's links.
+ */
+function weightsOf(c: Compiled, wHat: Val): Val {
+  let zeros = zerosCache.get(c);
+  if (zeros === undefined) zerosCache.set(c, (zeros = zeroLinks(c.soft)));
+  return addVal(zeros, projectVal(wHat, c.soft));
+}
+
+/** W's links with weight 0. */
+function zeroLinks(soft: VValue): VValue {
+  return matrixFromLinks(linksOf(soft).map(([t, f, s, sf]) => [t, f, s, sf, 0]));
 }
 
 /** The plain backward: the soft matrix's cotangent and the values' (those asked for). */
@@ -183,7 +257,7 @@ const downPrim: Primitive<Params> = {
     const { hard, c } = params;
     const needValues = needs.some((n, i) => n && i > 0);
     if (holdsTracked(g) || holdsTracked(soft) || values.some(holdsTracked)) {
-      // recorded (under jit), through two operations of their own: first order only
+      // recorded, through two operations of their own (differentiable in turn)
       const args = [soft!, g, ...values] as Val[];
       const softBar = needs[0] ? apply(softBarPrim, args, params) : undefined;
       const all = needValues ? apply(valueBarsPrim, args, params) : undefined;
@@ -194,7 +268,10 @@ const downPrim: Primitive<Params> = {
     }
     const vals = values as Array<VValue | undefined>;
     const dense = denseBackward(c, vals, g as VValue, needs[0]!, needValues, linkWeights(c, soft as VValue));
-    if (dense !== null) return [needs[0] ? dense.softBar! : undefined, ...dense.valueBars];
+    if (dense !== null) {
+      const softBar = !needs[0] ? undefined : params.packed ? dense.softBar! : dense.softBar!.toVValue();
+      return [softBar, ...dense.valueBars];
+    }
     const y = outputsTree(c, vals);
     const ybar = newTree();
     backLinks(ybar, soft as VValue, g as VValue);
@@ -231,5 +308,24 @@ export function downMovement(soft: VValue, hard: VValue, y: VValue): VValue {
   const c = compiled(shapeOf(soft), hard);
   // read each linked source value; absent ones stay out of the argument list's effect
   const values = c.sources.map(([s, sf]) => readChild(readChild(y, s), sf));
-  return apply(downPrim, [soft as Val, ...(values as Val[])], { hard, c }) as VValue;
+  const args = [soft as Val, ...(values as Val[])];
+  return apply(downPrim, args, { hard, c, packed: !nestedTracing(args) }) as VValue;
+}
+
+/**
+ * Whether `args` involve more than one level of tracing: a box holding boxes, boxes of
+ * two traces, or boxes inside an object literal (not looked into: assumed so).
+ */
+function nestedTracing(args: ReadonlyArray<Val | undefined>): boolean {
+  let trace: Trace | null = null;
+  for (const a of args) {
+    if (a === undefined || typeof a === "number") continue;
+    if (!(a instanceof Tracked)) {
+      if (holdsTracked(a)) return true;
+      continue;
+    }
+    if (!a[PLAIN] || (trace !== null && a[TRACE] !== trace)) return true;
+    trace = a[TRACE];
+  }
+  return false;
 }

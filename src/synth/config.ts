@@ -1,5 +1,6 @@
 /** The synthesis configuration: every knob, with defaults that work (see docs/synthesis.md). */
 import type { LayeredConfig, Sample } from "../dmm/index.js";
+import type { SaliencyKind } from "./saliency.js";
 import {
   checkKeys,
   fail,
@@ -57,7 +58,7 @@ export interface SynthConfig {
   warmupSteps: number;
   /**
    * The most a stage cuts, as a fraction of the remaining weights. Weights go in order
-   * of least saliency (|w| × RMS of the source's output); the stage cuts as many as it
+   * of least saliency (see `saliency`); the stage cuts as many as it
    * can while the loss right after the cut stays within the acceptance threshold.
    */
   pruneFraction: number;
@@ -81,6 +82,12 @@ export interface SynthConfig {
   cutFactor: number;
   /** Pruning stops after this many single-weight cuts in a row fail (each tries the next weight). */
   patience: number;
+  /**
+   * How weights are ranked for cutting: `"rms"`, |w| × RMS of the source's output;
+   * `"obd"`, Optimal Brain Damage, ½·H_ii·w² with the loss's Hessian diagonal, on
+   * networks of at most 100 weights (`"rms"` above). See docs/synthesis.md.
+   */
+  saliency: SaliencyKind;
   /** Polishing at the end, with a small λ. */
   finalSteps: number;
   finalLr: number;
@@ -146,6 +153,7 @@ export function defaultConfig(overrides: Partial<SynthConfig> = {}): SynthConfig
     rescueFactor: 4,
     cutFactor: 20,
     patience: 8,
+    saliency: "rms",
     finalSteps: 1000,
     finalLr: 0.002,
     finalLambda: 0.0005,
@@ -188,6 +196,7 @@ export function parseConfigOverrides(text: string, name: string): Partial<SynthC
 }
 
 const CONFIG_KEYS = Object.keys(defaultConfigShape()) as Array<keyof SynthConfig>;
+const REQUIRED_KEYS = CONFIG_KEYS.filter((k) => k !== "saliency");
 
 function defaultConfigShape(): Record<keyof SynthConfig, true> {
   return {
@@ -214,6 +223,7 @@ function defaultConfigShape(): Record<keyof SynthConfig, true> {
     rescueFactor: true,
     cutFactor: true,
     patience: true,
+    saliency: true,
     finalSteps: true,
     finalLr: true,
     finalLambda: true,
@@ -231,7 +241,7 @@ export function readConfig(raw: unknown, ctx: ReadContext, path: Path, partial: 
 export function readConfig(raw: unknown, ctx: ReadContext, path: Path, partial: boolean): Partial<SynthConfig>;
 export function readConfig(raw: unknown, ctx: ReadContext, path: Path, partial: boolean): Partial<SynthConfig> {
   const o = readObject(raw, ctx, path);
-  checkKeys(o, CONFIG_KEYS, partial ? [] : CONFIG_KEYS, ctx, path);
+  checkKeys(o, CONFIG_KEYS, partial ? [] : REQUIRED_KEYS, ctx, path);
   const out: Record<string, unknown> = {};
   const p = (k: string): Path => [...path, k];
   const has = (k: string) => Object.hasOwn(o, k);
@@ -269,6 +279,9 @@ export function readConfig(raw: unknown, ctx: ReadContext, path: Path, partial: 
   num("rescueFactor", 1);
   num("cutFactor", 1);
   int("patience", 1, LIMITS.steps);
+  // optional in a whole configuration: checkpoints written before it existed used "rms"
+  if (has("saliency")) out["saliency"] = readChoice(o["saliency"], ctx, p("saliency"), ["rms", "obd"] as const);
+  else if (!partial) out["saliency"] = "rms";
   int("finalSteps", 0, LIMITS.steps);
   num("finalLr", 0);
   num("finalLambda", 0);

@@ -32,7 +32,17 @@ export {
   type StepInfo,
 } from "./train.js";
 export { esGradient, createEsPool, type EsPool, type EsOptions } from "./es.js";
-export { linkSaliency, salienceOrder, pruneLeastSalient, pruneSmallest, dropLinks } from "./saliency.js";
+export {
+  linkSaliency,
+  lossHessianDiagonal,
+  obdSaliency,
+  salienceOrder,
+  pruneLeastSalient,
+  pruneSmallest,
+  dropLinks,
+  OBD_MAX_WEIGHTS,
+  type SaliencyKind,
+} from "./saliency.js";
 export { initialWeights } from "./init.js";
 export { Rng } from "./random.js";
 export { reportMarkdown, scoreOn, GENERALIZATION_SET, type Score } from "./report.js";

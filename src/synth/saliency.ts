@@ -1,6 +1,18 @@
-import { linksOf, matrixFromLinks, run, liveNetwork, withSoft, type Network, type Sample } from "../dmm/index.js";
+import {
+  detectorLoss,
+  linksOf,
+  matrixFromLinks,
+  run,
+  liveNetwork,
+  withSoft,
+  type Network,
+  type Sample,
+} from "../dmm/index.js";
 import { getP } from "../vvalue/algebra.js";
 import { l2Norm } from "../ops/reductions.js";
+import { dot } from "../ops/products.js";
+import { gradient } from "../ad/pullback.js";
+import { jit } from "../jit/index.js";
 import type { VValue } from "../vvalue/types.js";
 
 /**
@@ -38,9 +50,86 @@ export function linkSaliency(net: Network, soft: VValue, samples: readonly Sampl
   );
 }
 
-/** Link indices (in `linksOf` order) from least to most salient; ties by link order. */
-export function salienceOrder(net: Network, soft: VValue, samples: readonly Sample[]): number[] {
-  return ascending(linkSaliency(net, soft, samples));
+/**
+ * The diagonal of the Hessian of the prereg loss (summed over `samples`, exact
+ * derivatives through accumulator memory) with respect to the soft weights, one entry
+ * per link in `linksOf` order: `H_ii = eᵢᵀ H eᵢ`, each from one Hessian-vector product
+ * (a gradient of a gradient). With `jit` (the default) the product is traced once and
+ * replayed per link, with eager mode's numbers.
+ *
+ * A weight that acts only through control flow (a `primal` read, as the input neuron
+ * reads the timer) has H_ii = 0.
+ *
+ * @example
+ * const net = handcraftedDetector({ trainable: true }); // its 11 links are soft, weight 1
+ * const h = lossHessianDiagonal(net, net.soft, [{ text: "aba.", cycles: 40 }]);
+ * h.length; // 11
+ * h[0];     // 0 (the timer's self-loop)
+ */
+export function lossHessianDiagonal(
+  net: Network,
+  soft: VValue,
+  samples: readonly Sample[],
+  options: { jit?: boolean } = {},
+): number[] {
+  const key = JSON.stringify([samples, options.jit ?? true]);
+  if (last !== undefined && last.net === net && last.soft === soft && last.key === key) return last.diagonal.slice();
+  const links = linksOf(soft);
+  const live = liveNetwork(withSoft(net, soft));
+  const loss = (w: VValue): VValue => detectorLoss(live, w, { samples }).prereg;
+  const hvp = (w: VValue, v: VValue): VValue => gradient((u: VValue) => dot(gradient(loss, u)[0]!, v), w)[0]!;
+  const product = options.jit === false ? hvp : jit(hvp);
+  const diagonal = links.map(([t, f, s, sf], i) => {
+    const unit = matrixFromLinks(links.map(([a, b, c, d], k) => [a, b, c, d, k === i ? 1 : 0]));
+    return getP(product(soft, unit), [t, f, s, sf]) as number;
+  });
+  last = { net, soft, key, diagonal };
+  return diagonal.slice();
+}
+
+/** The last diagonal computed: a stage that backs off ranks the same network again. */
+let last: { net: Network; soft: VValue; key: string; diagonal: number[] } | undefined;
+
+/**
+ * Optimal Brain Damage (LeCun, Denker and Solla, 1990): the saliency of every soft link
+ * is `½·H_ii·w²`, the loss's rise when the weight is set to 0, to second order at a
+ * minimum ({@link lossHessianDiagonal}).
+ *
+ * @example
+ * const net = handcraftedDetector({ trainable: true }); // a minimum: prereg 0
+ * obdSaliency(net, net.soft, [{ text: "aba.", cycles: 40 }]).every((s) => s >= 0); // true
+ */
+export function obdSaliency(net: Network, soft: VValue, samples: readonly Sample[]): number[] {
+  const h = lossHessianDiagonal(net, soft, samples);
+  return linksOf(soft).map(([, , , , w], i) => 0.5 * h[i]! * w * w);
+}
+
+/** How the synthesis ranks weights for cutting (see {@link salienceOrder}). */
+export type SaliencyKind = "rms" | "obd";
+
+/**
+ * Above this many weights, `"obd"` ranks by |w|·RMS: a Hessian's diagonal costs one
+ * Hessian-vector product per weight.
+ */
+export const OBD_MAX_WEIGHTS = 100;
+
+/**
+ * Link indices (in `linksOf` order) from least to most salient; ties by link order.
+ * `"rms"`: {@link linkSaliency}; `"obd"`: {@link obdSaliency} on networks of at most
+ * {@link OBD_MAX_WEIGHTS} weights, `"rms"` on larger ones.
+ *
+ * @example
+ * const net = handcraftedDetector({ trainable: true });
+ * salienceOrder(net, net.soft, [{ text: "aba.", cycles: 40 }], "obd").length; // 11
+ */
+export function salienceOrder(
+  net: Network,
+  soft: VValue,
+  samples: readonly Sample[],
+  saliency: SaliencyKind = "rms",
+): number[] {
+  const obd = saliency === "obd" && linksOf(soft).length <= OBD_MAX_WEIGHTS;
+  return ascending(obd ? obdSaliency(net, soft, samples) : linkSaliency(net, soft, samples));
 }
 
 /** Indices sorted by ascending score, ties by index (so orders are deterministic). */

@@ -314,7 +314,7 @@ function beginStage(state: SynthState, net: Network): void {
   // whose immediate loss (before any retraining) stays within cutFactor × the
   // acceptance threshold: found by bisection with plain forward runs, which cost little.
   // the `protect` least salient weights failed single cuts since the last success
-  const order = salienceOrder(net, state.accepted.soft, c.samples).slice(state.protect ?? 0);
+  const order = salienceOrder(net, state.accepted.soft, c.samples, c.saliency).slice(state.protect ?? 0);
   const kMax = Math.max(1, Math.min(Math.floor(state.fraction * n), n - c.targetWeights, order.length));
   const threshold = c.cutFactor * Math.max(c.acceptLoss, c.jumpFactor * state.accepted.prereg);
   const cutOf = (k: number): VValue => dropLinks(state.accepted.soft, order.slice(0, k));
