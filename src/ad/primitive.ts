@@ -76,7 +76,7 @@ export interface Region {
 }
 
 /** The cotangents of the arguments in `argOf`, from the per-argument rules or the joint one. */
-function cotangentsOf<P>(
+export function cotangentsOf<P>(
   prim: Primitive<P>,
   g: Val,
   ans: Val,
@@ -277,29 +277,4 @@ export function apply<P>(prim: Primitive<P>, args: Val[], params: P): Val {
   const node = trace.record(prim as Primitive<unknown>, ans, parents, unboxed, params, argOf);
   node[PLAIN] = !lower;
   return node;
-}
-
-/** A reverse-mode trace: each node's vjp calls the rule for each parent's argument. */
-export class ReverseTrace extends Trace {
-  record<P>(
-    prim: Primitive<P>,
-    ans: Val,
-    parents: Tracked[],
-    unboxed: Val[],
-    params: P,
-    argOf: readonly number[],
-  ): Tracked {
-    const ansIsNumber = isNumberLike(ans);
-    return new Tracked(ans, this, parents, (g0) => {
-      const g = ansIsNumber ? toNumber(g0) : g0;
-      const out = cotangentsOf(prim, g, ans, unboxed, params, argOf);
-      for (let j = 0; j < out.length; j++) {
-        const gi = out[j];
-        if (gi !== undefined && isNumberLike(unboxed[argOf[j]!]!)) {
-          out[j] = toNumber(gi instanceof SparseCotangent ? gi.toVValue() : gi);
-        }
-      }
-      return out;
-    });
-  }
 }

@@ -1,7 +1,8 @@
 import { newTree } from "../vvalue/tree.js";
 import type { VValue } from "../vvalue/types.js";
 import { isForwardBox } from "./forward.js";
-import { innermostTrace, ReverseTrace } from "./primitive.js";
+import { innermostTrace } from "./primitive.js";
+import { ReverseTrace } from "./reverse-trace.js";
 import { Tracked, type Val, VALUE, TRACE } from "./tracked.js";
 
 /**
