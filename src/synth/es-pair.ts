@@ -1,7 +1,6 @@
 /** One antithetic pair of the ES estimator: shared by the main thread and the workers. */
 import {
   detectorLoss,
-  layeredNetwork,
   liveNetwork,
   matrixFromLinks,
   withSoft,
@@ -10,10 +9,13 @@ import {
   type Sample,
 } from "../dmm/index.js";
 import { Rng } from "./random.js";
+import { networkFor } from "./topology.js";
 
 /** Everything a worker needs to evaluate one pair, as plain data. */
 export interface EsTask {
   network: LayeredConfig;
+  /** The layered network of `network` (when absent) or the fully recurrent one. */
+  topology?: "layered" | "fully-recurrent";
   /** Link paths (target, targetField, source, sourceField) in θ's order. */
   paths: Array<[string, string, string, string]>;
   theta: number[];
@@ -47,7 +49,7 @@ export function pairNoise(noiseSeed: number, d: number): Float64Array {
 /** `[F(θ + σε), F(θ − σε)]` with F the loss (prereg + λ·Σ|w|). */
 export function evaluatePair(task: EsTask): [number, number] {
   const eps = pairNoise(task.noiseSeed, task.theta.length);
-  const net = layeredNetwork(task.network).network;
+  const net = networkFor({ network: task.network as Required<LayeredConfig>, topology: task.topology }).network;
   const f = (sign: number): number => {
     const links: Link[] = task.paths.map(([t, tf, s, sf], i) => [
       t,

@@ -73,6 +73,8 @@ export interface EsOptions {
   seed: number;
   step: number;
   network: LayeredConfig;
+  /** The layered network of `network` (when absent) or the fully recurrent one. */
+  topology?: "layered" | "fully-recurrent";
   pool?: EsPool | null;
 }
 
@@ -95,6 +97,7 @@ export async function esGradient(
   for (let i = 0; i < es.pairs; i++) {
     tasks.push({
       network: es.network,
+      ...(es.topology === undefined ? {} : { topology: es.topology }),
       paths,
       theta,
       sigma: es.sigma,

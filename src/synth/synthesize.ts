@@ -14,6 +14,7 @@ import { esGradient, type EsPool } from "./es.js";
 import { initialWeights } from "./init.js";
 import { dropLinks, salienceOrder } from "./saliency.js";
 import { Rng } from "./random.js";
+import { networkFor as topologyNetwork } from "./topology.js";
 import { firstNonFinite, lossAndGradient, NonFiniteError } from "./train.js";
 
 /** One training step as recorded in the history. */
@@ -72,12 +73,12 @@ export interface SynthState {
   elapsedSeconds: number;
 }
 
-/** The layered network for a configuration (neurons and hard links). */
+/** The starting network for a configuration (neurons and hard links), layered or fully recurrent. */
 export function networkFor(config: SynthConfig): {
   network: Network;
   links: ReturnType<typeof layeredNetwork>["links"];
 } {
-  return layeredNetwork(config.network);
+  return topologyNetwork(config);
 }
 
 /**
@@ -395,6 +396,7 @@ async function trainStep(
       seed: c.seed,
       step: state.totalSteps,
       network: c.network,
+      ...(c.topology === undefined ? {} : { topology: c.topology }),
       pool: hooks.pool ?? null,
     });
     g = r.gradient;
