@@ -59,8 +59,9 @@ const losses = new Map<string, Loss>();
  * replayed), or eager. Kept per thread for the tasks that come after.
  *
  * @example
- * const f = lossOf({ network: { layers: 1, perType: 1 }, samples: [{ text: "ab.", cycles: 12 }], lambda: 0, compat2022: false });
- * f(matrixFromLinks([["output", "dict-2", "eos", "char", 0.5]])); // { loss: 6.0005, prereg: 6 } (y2 = 0.5 for 12 cycles)
+ * const f = lossOf({ network: { layers: 1, perType: 1 }, samples: [{ text: "ab.", cycles: 12 }], lambda: 0.001, compat2022: false });
+ * // y2 = 0.5 from cycle 2 on, where the target is 0: 11 × 0.25, plus λ × 0.5
+ * f(matrixFromLinks([["output", "dict-2", "const_1", "const_1", 0.5]])); // { loss: 2.7505, prereg: 2.75 }
  */
 export function lossOf(task: Omit<EsTask, "paths" | "theta" | "sigma" | "noiseSeed">): Loss {
   const jitted = task.jit ?? true;

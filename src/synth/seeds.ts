@@ -206,7 +206,7 @@ export function encodeSeedsManifest(m: SeedsManifest): string {
  * field) for anything else.
  *
  * @example
- * readSeedsManifest('{"kind": "seeds"}'); // throws: checkpoint.version is missing
+ * readSeedsManifest('{"kind": "seeds"}'); // SchemaError: checkpoint.version is missing
  */
 export function readSeedsManifest(text: string, name = "checkpoint"): SeedsManifest {
   const ctx: ReadContext = { name, encoded: true };
