@@ -13,6 +13,8 @@ import { evaluatePair, lossOf, pairNoise, pairSeed, type EsTask } from "./es-pai
 export interface EsPool {
   run(task: EsTask): Promise<[number, number]>;
   close(): Promise<void>;
+  /** How many worker threads are alive (a pool from createEsPool keeps all of them until closed). */
+  threads?(): number;
 }
 
 function workerFile(): { filename: string; execArgv: string[] } | null {
@@ -62,6 +64,7 @@ export async function createEsPool(workers: number): Promise<EsPool | null> {
   return {
     run: (task) => pool.run(task) as Promise<[number, number]>,
     close: () => pool.destroy(),
+    threads: () => pool.threads.length,
   };
 }
 
