@@ -76,7 +76,7 @@ export interface RepairResult {
   recoveredAfterCpuSeconds: number | null;
   finalWeights: number;
   finalPrereg: number;
-  /** Mean per-element squared error on the validation set (texts never trained on). */
+  /** Mean per-element squared error on the validation set (texts not trained on here). */
   validationError: number;
   /** Whether the final network has exactly the hand-crafted detector's 8 links. */
   sameLinksAsDetector: boolean;

@@ -153,7 +153,7 @@ export function seedsMarkdown(results: readonly SeedResult[]): string {
     "",
     `${results.length} seeds, each a whole run on a worker thread. The best is the smallest network, ` +
       `ties broken by the mean per-element squared error on the validation set ` +
-      `(${VALIDATION_SET.length} samples, none trained on); its network is the one shown in this report.`,
+      `(${VALIDATION_SET.length} samples of other texts and lengths than the default training text); its network is the one shown in this report.`,
     "",
     "| seed | result | soft weights | prereg (training) | validation error | steps | time |",
     "|---|---|---|---|---|---|---|",
