@@ -10,7 +10,7 @@ import { defaultConfig, type SynthConfig } from "./config.js";
  * The prior-free configuration: `topology: "fully-recurrent"` with 5 copies of each
  * type (20 306 soft weights), exact gradients through all 140 cycles of
  * "test string.", and the layered schedule with a larger initial scale and a smaller,
- * decaying learning rate (seed 1 takes 331 s of CPU; docs/synthesis.md has the
+ * decaying learning rate (seed 1: 10 min 24 s on 2 shared cores; docs/synthesis.md has the
  * measurements and what the search finds). Any field can be overridden.
  *
  * @example
