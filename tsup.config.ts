@@ -10,6 +10,8 @@ export default defineConfig({
     "cli/main": "src/cli/main.ts",
     // the ES worker is loaded by file name from the chunk that starts the pool
     "es-worker": "src/synth/es-worker.ts",
+    // likewise the worker that runs one seed of `vgrad synth --seeds N`
+    "seed-worker": "src/synth/seed-worker.ts",
   },
   format: ["esm", "cjs"],
   dts: true,

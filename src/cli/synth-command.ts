@@ -11,6 +11,7 @@ import {
   encodeCheckpoint,
   LIMITS,
   makeDirectory,
+  networkFor,
   NonFiniteError,
   parseConfigOverrides,
   removeStaleTempFiles,
@@ -20,13 +21,27 @@ import {
   startSynthesis,
   synthesize,
   writeFileAtomic,
+  bestSeed,
+  defaultSeedWorkers,
+  encodeSeedsManifest,
+  isSeedsManifest,
+  priorFreeConfig,
+  readSeedsManifest,
+  runSeeds,
+  sameConfig,
+  seedFolder,
+  seedList,
+  seedsMarkdown,
+  SEEDS_LIMIT,
   type NetworkMatrix,
+  type SeedResult,
+  type SeedsManifest,
   type SynthConfig,
   type SynthState,
 } from "../synth/index.js";
-import { layeredNetwork } from "../dmm/index.js";
 import { toJSON } from "../vvalue/json.js";
 import { collect, intArg } from "./args.js";
+import { seedsProgress, stageLine } from "./seeds-progress.js";
 import { EXIT, fsReason, UsageError } from "./errors.js";
 import { synthProgress } from "./progress.js";
 
@@ -50,6 +65,8 @@ interface SynthOptions {
   workers?: number;
   quiet?: boolean;
   config?: string;
+  seeds?: number;
+  priorFree?: boolean;
 }
 
 const CHECKPOINT = "checkpoint.json";
@@ -57,6 +74,8 @@ const OUTPUTS = [CHECKPOINT, "network.json", "report.md", "network.svg", "traini
 
 /** The config for a fresh run from the command line options (they override --config). */
 function configFrom(o: SynthOptions): SynthConfig {
+  if (o.priorFree && o.layers !== undefined)
+    throw new UsageError("--layers does not apply to --prior-free (the fully recurrent network has no layers)");
   const overrides: Partial<SynthConfig> = o.config === undefined ? {} : readConfigFile(o.config);
   if (o.text !== undefined || overrides.samples === undefined) {
     const texts = o.text ?? ["test string."];
@@ -84,9 +103,11 @@ function configFrom(o: SynthOptions): SynthConfig {
   if (o.perType !== undefined) network.perType = o.perType;
   const es: Partial<SynthConfig["es"]> = { ...(overrides.es ?? {}) };
   if (o.pairs !== undefined) es.pairs = o.pairs;
-  if (o.workers !== undefined) es.workers = o.workers;
+  // with --seeds, --workers counts the threads running seeds (each seed's ES runs in its thread)
+  if (o.workers !== undefined && o.seeds === undefined) es.workers = o.workers;
   try {
-    return defaultConfig({ ...overrides, network: network as SynthConfig["network"], es: es as SynthConfig["es"] });
+    const make = o.priorFree ? priorFreeConfig : defaultConfig;
+    return make({ ...overrides, network: network as SynthConfig["network"], es: es as SynthConfig["es"] });
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
@@ -159,9 +180,12 @@ function refuseUnfinished(dir: string, out: string): void {
     const doc = JSON.parse(readFileSync(file, "utf8").replace(/^\uFEFF/, "")) as {
       phase?: unknown;
       totalSteps?: unknown;
+      kind?: unknown;
+      seeds?: unknown;
     };
     if (doc.phase === "done") return;
     if (typeof doc.totalSteps === "number") what = `an unfinished run (${CHECKPOINT} at step ${doc.totalSteps})`;
+    if (doc.kind === "seeds" && Array.isArray(doc.seeds)) what = `an unfinished run of ${doc.seeds.length} seeds`;
   } catch {
     what = `a ${CHECKPOINT} that cannot be read`;
   }
@@ -207,12 +231,28 @@ function hintPath(dir: string): string {
   return rel === "" ? "." : rel.startsWith("..") || isAbsolute(rel) ? dir : rel;
 }
 
-/** Writes network.json, report.md and the two pictures, each atomically. */
-async function writeOutputs(dir: string, state: SynthState, commandLine: string, seconds: number): Promise<void> {
+/**
+ * Writes network.json, report.md and the two pictures, each atomically. A run of
+ * seeds gives the best seed's state and its section on every seed, which goes before
+ * the report's first section.
+ */
+async function writeOutputs(
+  dir: string,
+  state: SynthState,
+  commandLine: string,
+  seconds: number,
+  seedsSection?: string,
+): Promise<void> {
   const soft = state.accepted.soft;
   writeFileAtomic(join(dir, "network.json"), `${toJSON(soft, { space: 1 })}\n`);
-  writeFileAtomic(join(dir, "report.md"), reportMarkdown(state, { command: commandLine, totalSeconds: seconds }));
-  const hard = layeredNetwork(state.config.network).network.hard;
+  let report = reportMarkdown(state, { command: commandLine, totalSeconds: seconds });
+  if (seedsSection !== undefined) {
+    const at = report.indexOf("\n## ");
+    report =
+      at < 0 ? `${report}\n${seedsSection}` : `${report.slice(0, at + 1)}${seedsSection}\n${report.slice(at + 1)}`;
+  }
+  writeFileAtomic(join(dir, "report.md"), report);
+  const hard = networkFor(state.config).network.hard;
   writeFileAtomic(
     join(dir, "network.svg"),
     await renderNetworkSvg(soft as NetworkMatrix, {
@@ -254,7 +294,17 @@ export function addSynthCommand(program: Command): void {
     .option("--stage-steps <n>", "retraining steps per stage", intArg(1, LIMITS.steps))
     .option("--final-steps <n>", "polishing steps", intArg(0, LIMITS.steps))
     .option("--pairs <n>", "ES: antithetic pairs per step", intArg(1, LIMITS.pairs))
-    .option("--workers <n>", "ES: worker threads (0 = main thread)", intArg(0, LIMITS.workers))
+    .option(
+      "--seeds <n>",
+      `run n seeds (--seed, --seed + 1, …) on worker threads and keep the best by (size, validation error) (at most ${SEEDS_LIMIT})`,
+      intArg(1, SEEDS_LIMIT),
+    )
+    .option(
+      "--workers <n>",
+      "worker threads: with --seeds, threads running seeds (default min(n, cores)); else ES pairs (0 = main thread)",
+      intArg(0, LIMITS.workers),
+    )
+    .option("--prior-free", "start from the fully recurrent network (20 306 weights, no prior about its shape)")
     .option("--config <file>", "schedule settings as JSON (any field of SynthConfig)")
     .option("--quiet", "no progress output")
     .option("--no-jit", "differentiate with eager reverse mode instead of compiled (jit) programs")
@@ -266,14 +316,28 @@ export function addSynthCommand(program: Command): void {
       const dir = resolve(o.out);
       let state: SynthState;
       if (o.resume) {
-        const given = Object.keys(o).filter(
-          (k) => !["out", "resume", "quiet", "jit"].includes(k) && cmd.getOptionValueSource(k) === "cli",
-        );
+        const seeds = seedsManifestIn(dir);
+        // a run of seeds may continue on another number of threads: its results do not depend on it
+        const keep = ["out", "resume", "quiet", "jit", ...(seeds === undefined ? [] : ["workers"])];
+        const given = Object.keys(o).filter((k) => !keep.includes(k) && cmd.getOptionValueSource(k) === "cli");
         if (given.length > 0)
           throw new UsageError(
             `--resume continues with the checkpoint's settings; drop --${given.map(kebab).join(", --")}`,
           );
+        if (seeds !== undefined) return runSeedsCommand(o, dir, seeds, true);
         state = loadCheckpoint(dir);
+      } else if (o.seeds !== undefined) {
+        if (o.workers === 0) throw new UsageError("--workers must be at least 1 with --seeds");
+        const config = configFrom(o);
+        const manifest: SeedsManifest = {
+          kind: "seeds",
+          version: 1,
+          seeds: seedListOrUsage(config.seed, o.seeds),
+          config,
+          phase: "running",
+        };
+        if (!o.force) refuseUnfinished(dir, o.out);
+        return runSeedsCommand(o, dir, manifest, false);
       } else {
         state = startSynthesis(configFrom(o));
         if (!o.force) refuseUnfinished(dir, o.out);
@@ -300,13 +364,7 @@ export function addSynthCommand(program: Command): void {
             jit: o.jit,
             shouldStop: () => stop,
             onStep: (s, e) => bar.step(s, e.prereg, e.weights),
-            onStage: (s, r) =>
-              bar.stage(
-                s,
-                r === null
-                  ? `${s.config.baseSteps > 0 ? "base training done" : "starting network (no base training)"}: prereg ${s.accepted.prereg.toPrecision(4)}, ${s.accepted.weights} weights`
-                  : `stage ${r.stage}: ${r.weightsBefore} → ${r.weightsAfter} weights, prereg ${r.preregAfter.toPrecision(4)}, ${r.accepted ? "accepted" : "backed off"}`,
-              ),
+            onStage: (s, r) => bar.stage(s, stageLine(r, s.config.baseSteps, s.accepted.prereg, s.accepted.weights)),
             onCheckpoint: checkpoint,
           });
         } catch (e) {
@@ -340,6 +398,104 @@ export function addSynthCommand(program: Command): void {
         );
       }
     });
+}
+
+/** The manifest in `dir`'s checkpoint.json when it holds a run of seeds. */
+function seedsManifestIn(dir: string): SeedsManifest | undefined {
+  const file = join(dir, CHECKPOINT);
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    return undefined; // loadCheckpoint says why
+  }
+  if (!isSeedsManifest(text)) return undefined;
+  try {
+    return readSeedsManifest(text, file);
+  } catch (e) {
+    throw new UsageError(`cannot resume from ${file}: ${(e as Error).message}`);
+  }
+}
+
+function seedListOrUsage(first: number, n: number): number[] {
+  try {
+    return seedList(first, n);
+  } catch {
+    throw new UsageError(`--seeds ${n} from --seed ${first} leaves the safe integers`);
+  }
+}
+
+/**
+ * `vgrad synth --seeds N` (or --resume of such a run): every seed's run on a worker
+ * thread, each in its folder seed-<s>/ with its checkpoint; then the best seed's
+ * outputs, with a section on every seed in its report.
+ */
+async function runSeedsCommand(o: SynthOptions, dir: string, manifest: SeedsManifest, resume: boolean): Promise<void> {
+  prepareOut(dir);
+  if (resume) {
+    // every seed's checkpoint is read (and so checked) here, where a bad one can be named
+    for (const seed of manifest.seeds) {
+      const file = join(seedFolder(dir, seed), CHECKPOINT);
+      const state = loadCheckpoint(seedFolder(dir, seed));
+      if (!sameConfig(state.config, { ...manifest.config, seed }))
+        throw new UsageError(
+          `cannot resume from ${file}: it holds a run of another configuration than ${join(o.out, CHECKPOINT)} names for seed ${seed}`,
+        );
+    }
+  }
+  const writeManifest = () => writeFileAtomic(join(dir, CHECKPOINT), encodeSeedsManifest(manifest));
+  const commandLine = command(process.argv.slice(2));
+  const stop = new SharedArrayBuffer(4);
+  const onSignal = () => Atomics.store(new Int32Array(stop), 0, 1);
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  let results: SeedResult[];
+  try {
+    if (!resume) writeManifest();
+    const bar = seedsProgress(!!o.quiet, manifest.seeds.length, 0);
+    try {
+      results = await runSeeds({
+        dir,
+        config: manifest.config,
+        seeds: manifest.seeds,
+        resume,
+        workers: o.workers ?? defaultSeedWorkers(manifest.seeds.length),
+        jit: o.jit,
+        stop,
+        onEvent: (e) => bar.event(e),
+        onResult: (r) => bar.result(r),
+      });
+    } finally {
+      bar.stop();
+    }
+    if (results.some((r) => r.status === "stopped")) {
+      const left = results.filter((r) => r.status === "stopped").map((r) => `${r.seed} at step ${r.steps}`);
+      process.stderr.write(
+        `vgrad: interrupted (seeds ${left.join(", ")}); continue with: ${command(["synth", "--out", hintPath(dir), "--resume"])}\n`,
+      );
+      process.exitCode = EXIT.interrupted;
+      return;
+    }
+    const best = bestSeed(results);
+    if (best === undefined)
+      throw new NonFiniteError(
+        `every seed diverged (${results.map((r) => `seed ${r.seed}: ${r.message ?? "?"}`).join("; ")})`,
+      );
+    const state = loadCheckpoint(seedFolder(dir, best.seed));
+    await writeOutputs(dir, state, commandLine, state.elapsedSeconds, seedsMarkdown(results));
+    manifest.phase = "done";
+    writeManifest();
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+  if (!o.quiet) {
+    const best = bestSeed(results)!;
+    process.stderr.write(
+      `done: the best of ${results.length} seeds is seed ${best.seed}: ${best.weights} soft weights, prereg ${best.prereg.toPrecision(4)}, ` +
+        `validation error ${best.validation.toPrecision(4)}; wrote ${join(o.out, "network.json")}, report.md, network.svg, training.svg\n`,
+    );
+  }
 }
 
 function kebab(k: string): string {

@@ -177,6 +177,75 @@ export function layeredNetwork(config: LayeredConfig = {}): LayeredLayout {
   return { network: { neurons, soft: matrixFromLinks(links), hard: matrixFromLinks(hard) }, links };
 }
 
+/** Configuration of the fully recurrent network (SPEC-DMM §4, the "prior-free" one). */
+export interface FullyRecurrentConfig {
+  /** Neurons of each type (2022: 5), named `{type}-{k}`. */
+  copies?: number;
+  /** The hidden types (default accum, norm, compare, dot, in 2022's order). */
+  types?: readonly string[];
+}
+
+/** Every field name of the hidden types, in 2022's order. */
+const ALL_FIELDS = ["dict", "dict-1", "dict-2", "norm", "dot", "true", "false"] as const;
+
+/**
+ * The fully recurrent ("prior-free") duplicate-detector network of SPEC-DMM §4: every
+ * output to every input. Each hidden neuron takes part with every field name its
+ * types use (7 for the four types), as an input and as an output, whether or not its
+ * type reads or writes that field: the network says nothing about which connections
+ * matter. No accumulator has a hard memory loop (its `dict-1` is soft like any other
+ * input); only the clock is hard (timer ← timer, input.timer ← timer). The default, 5
+ * copies of each of the four types, has 142 inputs × 143 outputs = 20 306 soft links
+ * (20 308 with the two hard ones, the count of the 2022 matrix). The soft matrix of
+ * the result is all zeros: give it weights with `withSoft`.
+ *
+ * @example
+ * const { network, links } = fullyRecurrentNetwork();
+ * links.length;             // 20306
+ * countLinks(network.hard); // 2
+ * fullyRecurrentNetwork({ copies: 1 }).links.length; // 930 (30 inputs × 31 outputs)
+ */
+export function fullyRecurrentNetwork(config: FullyRecurrentConfig = {}): LayeredLayout {
+  const copies = config.copies ?? 5;
+  const types = config.types ?? ["accum", "norm", "compare", "dot"];
+  if (!Number.isInteger(copies) || copies < 1)
+    throw new RangeError(`fullyRecurrentNetwork: copies must be an integer >= 1, got ${copies}`);
+  if (types.length === 0) throw new RangeError("fullyRecurrentNetwork: types must name at least one type");
+  for (const t of types)
+    if (!Object.hasOwn(TYPE_OF, t))
+      throw new RangeError(`fullyRecurrentNetwork: unknown type "${t}" (use accum, norm, dot, compare)`);
+  const used = new Set(types.flatMap((t) => [...(TYPE_OF[t]!.inputs ?? []), ...(TYPE_OF[t]!.outputs ?? [])]));
+  const fields = ALL_FIELDS.filter((f) => used.has(f));
+  const neurons: Record<string, NeuronType> = { timer: B.timer, input: B.input, const_1: B.const1, eos: B.eos };
+  const inputs: Array<[string, string]> = [
+    ["output", "dict-1"],
+    ["output", "dict-2"],
+  ];
+  const outputs: Array<[string, string]> = [
+    ["input", "char"],
+    ["eos", "char"],
+    ["const_1", "const_1"],
+  ];
+  for (let k = 1; k <= copies; k++) {
+    for (const type of types) {
+      const name = `${type}-${k}`;
+      neurons[name] = TYPE_OF[type]!;
+      for (const f of fields) {
+        inputs.push([name, f]);
+        outputs.push([name, f]);
+      }
+    }
+  }
+  neurons["output"] = B.output;
+  const links: Link[] = [];
+  for (const [t, tf] of inputs) for (const [s, sf] of outputs) links.push([t, tf, s, sf, 0]);
+  const hard: Link[] = [
+    ["timer", "timer", "timer", "timer", 1],
+    ["input", "timer", "timer", "timer", 1],
+  ];
+  return { network: { neurons, soft: matrixFromLinks(links), hard: matrixFromLinks(hard) }, links };
+}
+
 /** The same network with another soft matrix. */
 export function withSoft(net: Network, soft: VValue): Network {
   return { neurons: net.neurons, soft, hard: net.hard };

@@ -11,11 +11,13 @@ export {
   countLinks,
   handcraftedDetector,
   layeredNetwork,
+  fullyRecurrentNetwork,
   withSoft,
   HANDCRAFTED_LINKS,
   type Link,
   type LayeredConfig,
   type LayeredLayout,
+  type FullyRecurrentConfig,
 } from "./builders.js";
 export { readAnswers, detectorAnswers, detectorLoss, targets, type Sample, type LossOptions } from "./detector.js";
 export { validateMatrix, parseMatrix, MatrixError } from "./matrix-io.js";

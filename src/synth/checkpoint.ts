@@ -4,7 +4,6 @@
  * a resumed run ends byte-identical to an uninterrupted one and a damaged checkpoint
  * is refused with one line naming the bad field.
  */
-import { layeredNetwork } from "../dmm/index.js";
 import type { VValue } from "../vvalue/types.js";
 import { readConfig, type SynthConfig } from "./config.js";
 import {
@@ -23,6 +22,7 @@ import {
   type ReadContext,
 } from "./schema.js";
 import type { HistoryEntry, StageRecord, SynthState } from "./synthesize.js";
+import { networkFor } from "./topology.js";
 
 /** The checkpoint format this version writes. Version 1 (no `elapsedSeconds`, `protect` optional) is still read. */
 export const CHECKPOINT_VERSION = 2;
@@ -127,7 +127,7 @@ function readState(raw: unknown, ctx: ReadContext): SynthState {
   checkKeys(o, STATE_KEYS, version === 1 ? STATE_KEYS.filter((k) => !ADDED_IN_V2.includes(k)) : STATE_KEYS, ctx, []);
   const config: SynthConfig = readConfig(o["config"], ctx, ["config"], false);
   const phase = readChoice(o["phase"], ctx, ["phase"], PHASES);
-  const { network, links } = layeredNetwork(config.network);
+  const { network, links } = networkFor(config);
   const layout = new Layout(
     links.map(([t, f, s, sf]) => [t, f, s, sf]),
     network.neurons,

@@ -38,6 +38,12 @@ export interface SynthConfig {
   /** Stop pruning at this many soft weights or fewer. */
   targetWeights: number;
   compat2022: boolean;
+  /**
+   * The starting network: the layered one of SPEC-DMM §4 (when absent) or the fully
+   * recurrent "prior-free" one, which has `network.perType` copies of each of
+   * `network.types` and no layers (`network.layers` is not used).
+   */
+  topology?: "layered" | "fully-recurrent";
   network: Required<LayeredConfig>;
   /** Initial weights are initScale · N(0, 1). */
   initScale: number;
@@ -196,7 +202,7 @@ export function parseConfigOverrides(text: string, name: string): Partial<SynthC
 }
 
 const CONFIG_KEYS = Object.keys(defaultConfigShape()) as Array<keyof SynthConfig>;
-const REQUIRED_KEYS = CONFIG_KEYS.filter((k) => k !== "saliency");
+const REQUIRED_KEYS = CONFIG_KEYS.filter((k) => k !== "saliency" && k !== "topology");
 
 function defaultConfigShape(): Record<keyof SynthConfig, true> {
   return {
@@ -205,6 +211,7 @@ function defaultConfigShape(): Record<keyof SynthConfig, true> {
     samples: true,
     targetWeights: true,
     compat2022: true,
+    topology: true,
     network: true,
     initScale: true,
     baseSteps: true,
@@ -260,6 +267,8 @@ export function readConfig(raw: unknown, ctx: ReadContext, path: Path, partial: 
   }
   int("targetWeights", 1);
   if (has("compat2022")) out["compat2022"] = readBoolean(o["compat2022"], ctx, p("compat2022"));
+  if (has("topology"))
+    out["topology"] = readChoice(o["topology"], ctx, p("topology"), ["layered", "fully-recurrent"] as const);
   if (has("network")) out["network"] = readNetwork(o["network"], ctx, p("network"), partial);
   num("initScale", 0);
   int("baseSteps", 0, LIMITS.steps);

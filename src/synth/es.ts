@@ -5,23 +5,16 @@
  */
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import {
-  linksOf,
-  matrixFromLinks,
-  detectorLoss,
-  liveNetwork,
-  withSoft,
-  type LayeredConfig,
-  type Network,
-  type LossOptions,
-} from "../dmm/index.js";
+import { linksOf, matrixFromLinks, type LayeredConfig, type Network, type LossOptions } from "../dmm/index.js";
 import type { VValue } from "../vvalue/types.js";
-import { evaluatePair, pairNoise, pairSeed, type EsTask } from "./es-pair.js";
+import { evaluatePair, lossOf, pairNoise, pairSeed, type EsTask } from "./es-pair.js";
 
 /** A pool of workers evaluating pairs. */
 export interface EsPool {
   run(task: EsTask): Promise<[number, number]>;
   close(): Promise<void>;
+  /** How many worker threads are alive (a pool from createEsPool keeps all of them until closed). */
+  threads?(): number;
 }
 
 function workerFile(): { filename: string; execArgv: string[] } | null {
@@ -58,10 +51,20 @@ export async function createEsPool(workers: number): Promise<EsPool | null> {
     default?: { Piscina?: typeof import("piscina").Piscina };
   };
   const Piscina = (mod.Piscina ?? mod.default?.Piscina ?? mod.default) as typeof import("piscina").Piscina;
-  const pool = new Piscina({ filename: file.filename, maxThreads: workers, minThreads: 1, execArgv: file.execArgv });
+  // every thread stays for the whole run (piscina would end the ones above minThreads
+  // whenever they idle, between two steps, and start them again: a thread's start and
+  // its compiled losses cost far more than a step)
+  const pool = new Piscina({
+    filename: file.filename,
+    maxThreads: workers,
+    minThreads: workers,
+    idleTimeout: Infinity,
+    execArgv: file.execArgv,
+  });
   return {
     run: (task) => pool.run(task) as Promise<[number, number]>,
     close: () => pool.destroy(),
+    threads: () => pool.threads.length,
   };
 }
 
@@ -73,13 +76,19 @@ export interface EsOptions {
   seed: number;
   step: number;
   network: LayeredConfig;
+  /** The layered network of `network` (when absent) or the fully recurrent one. */
+  topology?: "layered" | "fully-recurrent";
   pool?: EsPool | null;
+  /** Evaluate losses through jit-compiled programs (default) or eagerly. */
+  jit?: boolean;
 }
 
 /**
  * An ES estimate of the loss gradient with respect to the soft weights, as a tree
  * shaped like `soft`: `−ĝ + λ₂θ` where `ĝ = (1/2n) Σ (u⁺ᵢ − u⁻ᵢ) εᵢ` and u are the
- * centred ranks of the fitnesses −F(θ ± σεᵢ). Also returns the loss at θ.
+ * centred ranks of the fitnesses −F(θ ± σεᵢ). Also returns the loss at θ. Every loss
+ * is computed on the network `es.network` and `es.topology` name (which `net` must be:
+ * worker threads build it from that description).
  */
 export async function esGradient(
   net: Network,
@@ -95,6 +104,7 @@ export async function esGradient(
   for (let i = 0; i < es.pairs; i++) {
     tasks.push({
       network: es.network,
+      ...(es.topology === undefined ? {} : { topology: es.topology }),
       paths,
       theta,
       sigma: es.sigma,
@@ -102,6 +112,7 @@ export async function esGradient(
       samples: [...options.samples],
       lambda: options.lambda ?? 0.001,
       compat2022: options.compat2022 ?? false,
+      jit: es.jit ?? true,
     });
   }
   const results = es.pool ? await Promise.all(tasks.map((t) => es.pool!.run(t))) : tasks.map(evaluatePair);
@@ -119,6 +130,6 @@ export async function esGradient(
     for (let k = 0; k < d; k++) ghat[k] = ghat[k]! + coef * eps[k]!;
   }
   const gradient = matrixFromLinks(links.map(([t, tf, s, sf, w], k) => [t, tf, s, sf, -ghat[k]! + es.l2 * w] as const));
-  const r = detectorLoss(liveNetwork(withSoft(net, soft)), soft, options);
-  return { gradient, prereg: r.prereg as number, loss: r.loss as number };
+  const r = lossOf(tasks[0]!)(soft);
+  return { gradient, prereg: r.prereg, loss: r.loss };
 }

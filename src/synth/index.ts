@@ -57,3 +57,24 @@ export {
 } from "./atomic-write.js";
 export * from "./render-network.js";
 export * from "./render-training.js";
+export {
+  runSeeds,
+  seedList,
+  seedFolder,
+  seedResult,
+  bestSeed,
+  seedsMarkdown,
+  encodeSeedsManifest,
+  readSeedsManifest,
+  isSeedsManifest,
+  defaultSeedWorkers,
+  SEEDS_LIMIT,
+  sameConfig,
+  type SeedsManifest,
+  type SeedResult,
+  type SeedEvent,
+  type SeedTask,
+  type RunSeedsOptions,
+} from "./seeds.js";
+export { describeNetwork } from "./topology.js";
+export { priorFreeConfig } from "./prior-free.js";

@@ -12,6 +12,7 @@ import type { VValue } from "../vvalue/types.js";
 import { defaultCycles } from "./config.js";
 import { SPARSE20_2022 } from "./reference-2022.js";
 import type { SynthState } from "./synthesize.js";
+import { describeNetwork, networkFor } from "./topology.js";
 
 /** The strings of the generalization table (SPEC-DMM §6 and the issue's list). */
 export const GENERALIZATION_SET: readonly Sample[] = [
@@ -69,7 +70,7 @@ const secs = (s: number): string => `${s.toFixed(1)} s`;
 export function reportMarkdown(state: SynthState, options: { command?: string; totalSeconds?: number } = {}): string {
   const c = state.config;
   const soft = state.accepted.soft;
-  const network = layeredNetwork(c.network).network;
+  const network = networkFor(c).network;
   const weights = countLinks(soft);
   const lines: string[] = [];
   lines.push("# DMM synthesis report", "");
@@ -77,8 +78,7 @@ export function reportMarkdown(state: SynthState, options: { command?: string; t
   lines.push(
     `- Method: ${c.method === "gradient" ? "reverse-mode gradient (vgrad)" : `OpenAI-ES (${c.es.pairs} antithetic pairs, σ = ${c.es.sigma})`}` +
       `${c.compat2022 ? ", compat-2022 gradients" : ""}; seed ${c.seed}`,
-    `- Network: ${c.network.layers} layers × ${c.network.perType} of each of ${c.network.types.join(", ")}; ` +
-      `${countLinks(layeredNetwork(c.network).network.soft)} soft weights at the start`,
+    `- Network: ${describeNetwork(c)}; ${countLinks(network.soft)} soft weights at the start`,
     `- Training texts: ${c.samples.map((s) => `"${s.text}" (${s.cycles} cycles)`).join(", ")}`,
     `- **Final size: ${weights} soft weights**; prereg on the training texts ${f(state.accepted.prereg)}`,
     `- Steps: ${state.totalSteps} (base ${c.baseSteps}, ${state.stages.length} stages × ≤ ${c.stageSteps}, polishing ${c.finalSteps})`,

@@ -22,6 +22,7 @@ import { esGradient, type EsPool } from "./es.js";
 import { initialWeights } from "./init.js";
 import { dropLinks, salienceOrder } from "./saliency.js";
 import { Rng } from "./random.js";
+import { networkFor as topologyNetwork } from "./topology.js";
 import { firstNonFinite, FlatTraining, lossAndGradient, NonFiniteError, type FlatStep } from "./train.js";
 
 /** One training step as recorded in the history. */
@@ -80,30 +81,34 @@ export interface SynthState {
   elapsedSeconds: number;
 }
 
-/** The layered network for a configuration (neurons and hard links). */
+/** The starting network for a configuration (neurons and hard links), layered or fully recurrent. */
 export function networkFor(config: SynthConfig): {
   network: Network;
   links: ReturnType<typeof layeredNetwork>["links"];
 } {
-  return layeredNetwork(config.network);
+  return topologyNetwork(config);
 }
 
 /**
- * A fresh run: seeded initial weights, base training ahead (with `baseSteps: 0`, the
- * base phase only measures the starting network, which the first stage is judged
- * against). Throws a NonFiniteError when `initScale` is so large that a weight is
- * infinite.
+ * A fresh run: seeded initial weights (or the `initial` ones, links of the configured
+ * network, checked like a checkpoint's when the run starts), base training ahead
+ * (with `baseSteps: 0`, the base phase only measures the starting network, which the
+ * first stage is judged against). Throws a NonFiniteError when `initScale` is so large
+ * that a weight is infinite.
  *
  * @example
  * const state = startSynthesis(defaultConfig({ seed: 7 }));
+ * // or from given weights (links of the configured network), e.g. a network to repair
+ * const from = startSynthesis(defaultConfig(), matrixFromLinks([["output", "dict-2", "eos", "char", 0.5]]));
+ * from.accepted.weights; // 1
  */
-export function startSynthesis(config: SynthConfig = defaultConfig()): SynthState {
+export function startSynthesis(config: SynthConfig = defaultConfig(), initial?: VValue): SynthState {
   const { links } = networkFor(config);
-  const soft = initialWeights(links, Rng.seeded(config.seed), config.initScale);
+  const soft = initial ?? initialWeights(links, Rng.seeded(config.seed), config.initScale);
   const bad = firstNonFinite(soft, "soft");
   if (bad !== undefined)
     throw new NonFiniteError(
-      `the initial weight ${bad.where} is ${bad.value} (initScale ${config.initScale} is too large)`,
+      `the initial weight ${bad.where} is ${bad.value}${initial === undefined ? ` (initScale ${config.initScale} is too large)` : ""}`,
     );
   const weights = countLinks(soft);
   return {
@@ -408,7 +413,9 @@ async function trainStep(
       seed: c.seed,
       step: state.totalSteps,
       network: c.network,
+      ...(c.topology === undefined ? {} : { topology: c.topology }),
       pool: hooks.pool ?? null,
+      jit: hooks.jit ?? true,
     });
     g = r.gradient;
     pre = r.prereg;
